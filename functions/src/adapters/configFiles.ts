@@ -1,0 +1,67 @@
+// Reads the declarative config (config/*.yaml) shipped with the functions.
+// Validated by zod at build time (npm run build), at start, and on first use.
+import fs from 'node:fs';
+import path from 'node:path';
+import { type Policy, policySchema } from '../domain/policy';
+import { type SeverityRules, severityRulesSchema } from '../domain/severity';
+import { ConfigError, formatIssue, parseYamlOrThrow } from '../domain/yamlConfig';
+
+/** The project root: the nearest directory above this file holding package.json and config/. */
+export function projectRoot(): string {
+  if (process.env.INCIDENT_PIPELINE_ROOT) return process.env.INCIDENT_PIPELINE_ROOT;
+  let dir = __dirname;
+  for (;;) {
+    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'config'))) return dir;
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`cannot find the project root (package.json with config/) above ${__dirname}`);
+    dir = up;
+  }
+}
+
+export function readConfigFile<T>(name: string, schema: import('zod').ZodType<T>): T {
+  const file = path.join(projectRoot(), 'config', name);
+  const rel = path.relative(process.cwd(), file) || file;
+  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
+  return parseYamlOrThrow(text, schema, rel.startsWith('..') ? file : rel) as T;
+}
+
+export interface PipelineConfig {
+  rules: SeverityRules;
+  policy: Policy;
+}
+
+let cached: PipelineConfig | undefined;
+
+/** Loads and validates every config file once per instance. */
+export function pipelineConfig(): PipelineConfig {
+  cached ??= {
+    rules: readConfigFile('severity.yaml', severityRulesSchema),
+    policy: readConfigFile('policy.yaml', policySchema),
+  };
+  return cached;
+}
+
+/** For tests: forget the cached config. */
+export function resetConfigCache(): void {
+  cached = undefined;
+}
+
+/**
+ * Validates every config file the pipeline ships (build and start call this).
+ * Returns the problems as "file:line: path: reason" lines.
+ */
+export function validateProjectFiles(): { issues: string[]; summary: string } {
+  const issues: string[] = [];
+  const counts: string[] = [];
+  const attempt = (label: string, fn: () => number) => {
+    try {
+      counts.push(`${fn()} ${label}`);
+    } catch (e) {
+      if (e instanceof ConfigError) issues.push(...e.issues.map(formatIssue));
+      else issues.push(`${label}: ${(e as Error).message}`);
+    }
+  };
+  attempt('severity rules', () => readConfigFile('severity.yaml', severityRulesSchema).rules.length);
+  attempt('policy file', () => (readConfigFile('policy.yaml', policySchema), 1));
+  return { issues, summary: counts.join(', ') };
+}

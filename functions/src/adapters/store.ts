@@ -1,0 +1,77 @@
+// Where things live in Firestore, and the writes every use case shares.
+import type { DocumentReference, Transaction } from 'firebase-admin/firestore';
+import type { Effect, Incident, TimelineEntry } from '../domain/types';
+import { decode } from './firestoreCodec';
+import { db } from './firebase';
+
+export const col = {
+  incidents: () => db().collection('incidents'),
+  groups: () => db().collection('groups'),
+  alertMessages: () => db().collection('alertMessages'),
+  rejectedAlerts: () => db().collection('rejectedAlerts'),
+  notifications: () => db().collection('notifications'),
+  postmortems: () => db().collection('postmortems'),
+  deploys: () => db().collection('deploys'),
+  stats: () => db().collection('stats'),
+  drills: () => db().collection('drills'),
+  config: () => db().collection('config'),
+  slackState: () => db().collection('slackState'),
+  reminders: () => db().collection('reminders'),
+};
+
+export const incidentRef = (id: string) => col.incidents().doc(id);
+export const timelineCol = (id: string) => incidentRef(id).collection('timeline');
+export const alertsCol = (id: string) => incidentRef(id).collection('alerts');
+export const updatesCol = (id: string) => incidentRef(id).collection('updates');
+export const checklistCol = (id: string) => incidentRef(id).collection('checklist');
+
+export const newId = () => col.incidents().doc().id;
+
+export async function readIncident(tx: Transaction | null, id: string): Promise<Incident | null> {
+  const snap = tx ? await tx.get(incidentRef(id)) : await incidentRef(id).get();
+  return snap.exists ? decode<Incident>({ ...snap.data(), id }) : null;
+}
+
+/** Writes the whole incident (it is the pipeline's own document: clients never write it). */
+export function writeIncident(tx: Transaction, incident: Incident): void {
+  const { id, ...data } = incident;
+  tx.set(incidentRef(id), data);
+}
+
+/** Appends timeline entries; `seq` orders entries that share a timestamp. */
+export function appendTimeline(tx: Transaction, incidentId: string, entries: TimelineEntry[]): void {
+  entries.forEach((e, seq) => tx.create(timelineCol(incidentId).doc(), { ...e, seq }));
+}
+
+export interface OutboxMeta {
+  now: Date;
+  drill: boolean;
+}
+
+/** A notification document of the outbox: delivered later by its own retried trigger. */
+export function outboxDoc(incidentId: string, effect: Effect, meta: OutboxMeta, seq = 0, notBefore: Date = meta.now) {
+  return {
+    incidentId,
+    kind: effect.kind,
+    effect,
+    drill: meta.drill,
+    status: 'pending',
+    attempts: 0,
+    lastError: null,
+    createdAt: meta.now,
+    notBefore,
+    seq,
+  };
+}
+
+/**
+ * Queues the effects as notification documents (the outbox). Delivery happens
+ * in its own retried trigger, never in the handler that decided.
+ */
+export function enqueueEffects(tx: Transaction, incidentId: string, effects: Effect[], meta: OutboxMeta): DocumentReference[] {
+  return effects.map((effect, seq) => {
+    const ref = col.notifications().doc();
+    tx.create(ref, outboxDoc(incidentId, effect, meta, seq));
+    return ref;
+  });
+}

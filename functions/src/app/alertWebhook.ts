@@ -1,0 +1,94 @@
+// Use case: POST /alertWebhook/{source}. Checks the credential, validates the
+// body, keeps what it refuses, and answers 202 only once the payload is on the
+// `alerts` topic.
+import { grafanaSignatureValid, type Headers, sentrySignatureValid, tokenMatches } from '../domain/auth';
+import { isAlertSource, knownSources, normalizePayload, parseJson } from '../domain/sources';
+import type { AlertSource } from '../domain/types';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface HttpRequestLike {
+  method: string;
+  /** The path after the function name, e.g. "/generic". */
+  path: string;
+  headers: Headers;
+  query: Record<string, unknown>;
+  rawBody: Buffer;
+}
+
+export interface HttpResult {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
+
+export interface AlertWebhookDeps {
+  token: string | null;
+  grafanaSecret: string | null;
+  sentrySecret: string | null;
+  publish(source: AlertSource, data: Buffer): Promise<string>;
+  storeRejected(r: { source: string; reason: string; details: unknown[]; raw: string; status: number }): Promise<string>;
+  log: {
+    accepted(f: { source: string; messageId: string; alerts: number }): void;
+    rejected(f: { source: string; reason: string; status: number; rejectedId?: string }): void;
+    publishFailed(f: { source: string; error: string }): void;
+  };
+}
+
+/** Seconds a sender should wait before retrying after a 503. */
+export const RETRY_AFTER_SECONDS = 30;
+
+export async function handleAlertWebhook(req: HttpRequestLike, deps: AlertWebhookDeps): Promise<HttpResult> {
+  const source = req.path.replace(/^\/+|\/+$/g, '');
+  if (req.method !== 'POST') {
+    return { status: 405, body: { error: `method ${req.method} is not allowed: send alerts with POST` }, headers: { Allow: 'POST' } };
+  }
+  if (!isAlertSource(source)) {
+    const known = knownSources().join(', ');
+    return { status: 404, body: { error: source ? `unknown source "${source}"` : 'no source in the path', sources: knownSources(), hint: `POST /alertWebhook/{source}, source one of ${known}` } };
+  }
+  const authorized =
+    tokenMatches(req.headers, req.query, deps.token) ||
+    (source === 'grafana' && grafanaSignatureValid(req.headers, req.rawBody, deps.grafanaSecret)) ||
+    (source === 'sentry' && sentrySignatureValid(req.headers, req.rawBody, deps.sentrySecret));
+  if (!authorized) {
+    deps.log.rejected({ source, reason: 'unauthorized', status: 401 });
+    const why = deps.token ? 'a missing or wrong credential' : 'ALERT_WEBHOOK_TOKEN is not configured on the server';
+    return {
+      status: 401,
+      body: { error: `unauthorized: ${why}. Send "Authorization: Bearer <token>", HTTP Basic with the token as password, or ?token=<token>` },
+      headers: { 'WWW-Authenticate': 'Bearer realm="alerts", Basic realm="alerts"' },
+    };
+  }
+  const raw = req.rawBody.toString('utf8');
+  const reject = async (status: number, error: string, details: unknown[] = []) => {
+    const rejectedId = await deps.storeRejected({ source, reason: error, details, raw, status });
+    deps.log.rejected({ source, reason: error, status, rejectedId });
+    return { status, body: { error, details, rejectedId } };
+  };
+  if (req.rawBody.length > MAX_BODY_BYTES) {
+    return reject(413, `the body is ${req.rawBody.length} bytes; the limit is ${MAX_BODY_BYTES} (1 MiB)`);
+  }
+  const parsed = parseJson(raw);
+  if (!parsed.ok) return reject(400, parsed.error);
+  const normalized = normalizePayload(source, parsed.value);
+  if (!normalized.ok) return reject(400, normalized.error, normalized.details);
+
+  let messageId: string;
+  try {
+    messageId = await deps.publish(source, req.rawBody);
+  } catch (e) {
+    const error = (e as Error).message;
+    deps.log.publishFailed({ source, error });
+    return {
+      status: 503,
+      body: { error: `could not enqueue the alert (Pub/Sub topic "alerts" unavailable): ${error}. Nothing was accepted; retry later.` },
+      headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
+    };
+  }
+  deps.log.accepted({ source, messageId, alerts: normalized.alerts.length });
+  return {
+    status: 202,
+    body: { accepted: normalized.alerts.length, ids: normalized.alerts.map((a) => a.fingerprint), messageId },
+  };
+}

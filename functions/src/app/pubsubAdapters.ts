@@ -1,0 +1,29 @@
+// Binds the Pub/Sub use cases to CloudEvents from firebase-functions.
+import type { CloudEvent } from 'firebase-functions/v2';
+import type { MessagePublishedData } from 'firebase-functions/v2/pubsub';
+import { log } from '../adapters/logs';
+import { ingestAlertMessage } from './ingestAlerts';
+import { storeRejected } from './rejected';
+import { withRetries } from './retry';
+
+export async function handleAlertEvent(event: CloudEvent<MessagePublishedData>, maxAgeMs: number): Promise<void> {
+  const message = event.data.message;
+  const data = Buffer.from(message.data ?? '', 'base64');
+  const attributes = message.attributes ?? {};
+  const age = Date.now() - new Date(event.time).getTime();
+  if (age > maxAgeMs) {
+    // Retried for too long: keep it, with the reason, and stop retrying.
+    await storeRejected({
+      id: `msg-${message.messageId}`,
+      source: attributes.source ?? null,
+      reason: `gave up after retrying for ${Math.round(age / 60000)} minutes`,
+      raw: data.toString('utf8'),
+      via: 'pubsub',
+      messageId: message.messageId,
+      now: new Date(),
+    });
+    log.poisonMessage({ messageId: message.messageId, eventId: event.id, source: attributes.source ?? null, reason: 'maximum event age exceeded' });
+    return;
+  }
+  await withRetries(() => ingestAlertMessage({ messageId: message.messageId, eventId: event.id, data, attributes }));
+}

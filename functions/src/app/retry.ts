@@ -1,0 +1,25 @@
+// Bounded in-process retries for transient failures. The Functions emulator
+// acknowledges a Pub/Sub message whose invocation failed and never redelivers
+// it, so local durability cannot rest on `retry: true` alone.
+
+const TRANSIENT_GRPC = new Set([4, 8, 10, 13, 14]); // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE
+
+export function isTransient(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  if (typeof code === 'number') return TRANSIENT_GRPC.has(code);
+  if (typeof code === 'string') return /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|aborted|unavailable|deadline-exceeded)$/i.test(code);
+  return /ECONNRESET|socket hang up|ETIMEDOUT|EPIPE/i.test(String((e as Error)?.message));
+}
+
+export async function withRetries<T>(fn: () => Promise<T>, opts: { attempts?: number; baseDelayMs?: number } = {}): Promise<T> {
+  const attempts = opts.attempts ?? 5;
+  const base = opts.baseDelayMs ?? 200;
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (i >= attempts || !isTransient(e)) throw e;
+      await new Promise((r) => setTimeout(r, base * 2 ** (i - 1) * (0.5 + Math.random())));
+    }
+  }
+}

@@ -1,0 +1,54 @@
+// The incident policy, kept in config/policy.yaml (README: "Configuration").
+import { z } from 'zod';
+import { SEVERITIES } from './types';
+
+const minutes = z.number().positive();
+
+export const policySchema = z
+  .object({
+    /** An alert that fires within this many minutes after its incident resolved reopens it. */
+    reopenWindowMinutes: minutes.default(30),
+    /** Resolve an incident by itself when every one of its alerts has resolved. */
+    autoResolve: z.boolean().default(true),
+    postmortem: z
+      .object({
+        requiredFor: z.array(z.enum(SEVERITIES)).default(['SEV1', 'SEV2']),
+        /** Created (as an optional draft) for these severities too. */
+        draftFor: z.array(z.enum(SEVERITIES)).default(['SEV3', 'SEV4']),
+        dueDays: z.number().positive().default(5),
+        actionItemDueDays: z.number().positive().default(14),
+      })
+      .strict()
+      .prefault({}),
+    deploys: z
+      .object({
+        /** Deploys of the same service this long before an incident are linked to it. */
+        windowMinutes: minutes.default(120),
+        /** Match the environment too (a deploy without an environment matches any). */
+        matchEnvironment: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
+    reminders: z
+      .object({
+        timeZone: z.string().default('Etc/UTC'),
+        unacknowledged: z
+          .object({
+            severities: z.array(z.enum(SEVERITIES)).default(['SEV1', 'SEV2']),
+            everyMinutes: minutes.default(5),
+            /** Mentions added on each further reminder: the first, the second, the third and later. */
+            escalation: z.array(z.string()).default(['', '<!here>', '<!channel>']),
+          })
+          .strict()
+          .prefault({}),
+        /** Local hour (0-23, in timeZone) of the daily overdue-postmortem reminder. */
+        overdueHour: z.number().int().min(0).max(23).default(9),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type Policy = z.output<typeof policySchema>;
+
+export const DEFAULT_POLICY: Policy = policySchema.parse({});

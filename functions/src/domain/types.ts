@@ -1,0 +1,139 @@
+// The vocabulary of the pipeline. Pure data: no Firebase, no Slack, no clock.
+
+export const SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+export const INCIDENT_STATUSES = ['triggered', 'acknowledged', 'mitigated', 'resolved', 'closed'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+export const OPEN_STATUSES: readonly IncidentStatus[] = ['triggered', 'acknowledged', 'mitigated'];
+
+export const ALERT_SOURCES = ['alertmanager', 'grafana', 'datadog', 'cloud-monitoring', 'sentry', 'generic'] as const;
+export type AlertSource = (typeof ALERT_SOURCES)[number];
+
+export type AlertStatus = 'firing' | 'resolved';
+
+export interface Link {
+  title: string;
+  url: string;
+}
+
+/** Every source's alert, once normalised (contract §3). */
+export interface NormalizedAlert {
+  source: AlertSource;
+  /** Stable across repeats of the same alert. */
+  fingerprint: string;
+  status: AlertStatus;
+  title: string;
+  service: string | null;
+  environment: string | null;
+  /** The source's own severity word (`critical`, `P2`, `error`...), before the rules. */
+  severity: string | null;
+  /** The alert name used for grouping: `labels.alertname`, Monitoring's policy name, else the title. */
+  alertName: string;
+  labels: Record<string, string>;
+  startsAt: Date | null;
+  endsAt: Date | null;
+  links: Link[];
+  description: string | null;
+}
+
+/** Who did something: the pipeline itself, a signed-in user (uid), or a Slack user. */
+export type Actor = string; // 'system' | '<uid>' | 'slack:<userId>'
+export const SYSTEM: Actor = 'system';
+
+export interface DeployRef {
+  id: string;
+  service: string;
+  environment: string | null;
+  version: string;
+  deployedAt: Date;
+  url: string | null;
+  author: string | null;
+  commit: string | null;
+}
+
+export interface RoutingHints {
+  /** Extra Slack channels to announce in. */
+  channels: string[];
+  /** Mentions added to the announcement, e.g. `<!subteam^S123>` or `<@U123>`. */
+  mentions: string[];
+  /** Slack user ids (or emails) to invite into the incident channel. */
+  invite: string[];
+}
+
+export interface Incident {
+  id: string;
+  title: string;
+  status: IncidentStatus;
+  severity: Severity;
+  /** `rules` until someone sets the severity by hand; then the rules no longer change it. */
+  severitySource: 'rules' | 'manual';
+  source: AlertSource;
+  service: string | null;
+  environment: string | null;
+  groupKey: string;
+  alertCount: number;
+  firingCount: number;
+  createdAt: Date;
+  updatedAt: Date;
+  /** When the status last changed (the reopen window counts from here). */
+  statusChangedAt: Date;
+  acknowledgedAt: Date | null;
+  mitigatedAt: Date | null;
+  resolvedAt: Date | null;
+  closedAt: Date | null;
+  commander: string | null;
+  /** Who resolved it last (for the postmortem owner when there is no commander). */
+  resolvedBy: Actor | null;
+  drill: boolean;
+  drillId: string | null;
+  runbook: string | null;
+  /** Slack channel id, once the channel exists. */
+  slack: string | null;
+  deploys: DeployRef[];
+  links: Link[];
+  routing: RoutingHints;
+  postmortemRequired: boolean;
+  reopenCount: number;
+}
+
+export interface TimelineEntry {
+  at: Date;
+  type: string;
+  actor: Actor;
+  message: string;
+  data: Record<string, unknown>;
+}
+
+/** Something the outside world should hear about. The shell turns each into an outbox document. */
+export type Effect =
+  | { kind: 'incident_opened' }
+  | { kind: 'status_changed'; from: IncidentStatus; to: IncidentStatus; actor: Actor; reason: string | null }
+  | { kind: 'severity_changed'; from: Severity; to: Severity; actor: Actor }
+  | { kind: 'commander_assigned'; commander: string; actor: Actor }
+  | { kind: 'note_added'; message: string; actor: Actor }
+  | { kind: 'step_checked'; stepId: string; text: string; done: boolean; actor: Actor; progress: { done: number; total: number } }
+  | { kind: 'alerts_changed' }
+  | { kind: 'deploy_linked'; deploy: DeployRef };
+
+/** One distinct alert (fingerprint) inside an incident: incidents/{id}/alerts/{alertId}. */
+export interface AlertRecord {
+  source: AlertSource;
+  fingerprint: string;
+  status: AlertStatus;
+  title: string;
+  alertName: string;
+  service: string | null;
+  environment: string | null;
+  /** The source's own severity word, and the SEV the rules gave it. */
+  nativeSeverity: string | null;
+  severity: Severity;
+  labels: Record<string, string>;
+  links: Link[];
+  description: string | null;
+  startsAt: Date | null;
+  endsAt: Date | null;
+  firstSeenAt: Date;
+  lastSeenAt: Date;
+  occurrences: number;
+}

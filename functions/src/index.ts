@@ -1,0 +1,4 @@
+// Every deployed function, one line each. Handlers load their code lazily.
+export { alertWebhook } from './triggers/alertWebhook';
+export { onAlertPublished } from './triggers/onAlertPublished';
+export { rollupIncident } from './triggers/rollupIncident';

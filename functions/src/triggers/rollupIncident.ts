@@ -1,0 +1,10 @@
+import { onTaskDispatched } from 'firebase-functions/v2/tasks';
+
+/** Folds an incident's alert documents into its counts (scheduled at most once a second per incident). */
+export const rollupIncident = onTaskDispatched<{ incidentId: string }>(
+  { retryConfig: { maxAttempts: 20, minBackoffSeconds: 1, maxBackoffSeconds: 30 }, rateLimits: { maxConcurrentDispatches: 50 } },
+  async (req) => {
+    const { rollupIncident: rollup } = await import('../app/rollupIncident.js');
+    await rollup(req.data.incidentId);
+  },
+);

@@ -1,0 +1,88 @@
+#!/usr/bin/env node
+// npm test: typecheck, lint (with the import-boundary check), build, unit tests,
+// then every emulator test inside one `firebase emulators:exec` run.
+// Usage: npm test [-- step...]   steps: typecheck lint build unit emulator
+//        extra vitest arguments after `--`, e.g. npm test -- emulator -- -t ingest
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { emulatorEnvironment, FIREBASE_BIN, ROOT, SetupError } from './lib/emulators.mjs';
+import { isolatedProject } from './lib/project.mjs';
+import { freePort, run, seconds, shellJoin } from './lib/run.mjs';
+import { emulatorsToRun } from './lib/suite.mjs';
+
+const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name);
+const argv = process.argv.slice(2);
+const dashdash = argv.indexOf('--');
+const wanted = dashdash >= 0 ? argv.slice(0, dashdash) : argv;
+const vitestArgs = dashdash >= 0 ? argv.slice(dashdash + 1) : [];
+const ALL = ['typecheck', 'lint', 'build', 'unit', 'emulator'];
+const unknown = wanted.filter((s) => !ALL.includes(s));
+if (unknown.length) {
+  console.error(`npm test: unknown step(s) ${unknown.join(', ')}; steps are ${ALL.join(', ')}`);
+  process.exit(2);
+}
+const steps = wanted.length ? ALL.filter((s) => wanted.includes(s) || (s === 'build' && wanted.includes('emulator'))) : ALL;
+const testConfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'support', 'testConfig.json'), 'utf8'));
+
+function portInUse(port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ port, host: '127.0.0.1' });
+    s.on('connect', () => { s.destroy(); resolve(true); });
+    s.on('error', () => resolve(false));
+  });
+}
+
+async function emulatorStep() {
+  const ports = [4400, 8080, 8085, 5001, 9099, 9499, 5000];
+  const busy = [];
+  for (const p of ports) if (await portInUse(p)) busy.push(p);
+  if (busy.length) {
+    console.error(`emulator tests need ports ${busy.join(', ')}, which are in use: stop \`npm start\` (or whatever holds them) first.`);
+    return 1;
+  }
+  let setup;
+  try {
+    setup = emulatorEnvironment();
+  } catch (e) {
+    if (e instanceof SetupError) {
+      console.error(e.message);
+      return 1;
+    }
+    throw e;
+  }
+  const slackPort = await freePort();
+  const config = isolatedProject('test', {
+    params: { ...testConfig.params, SLACK_API_URL: `http://127.0.0.1:${slackPort}/api/` },
+    secrets: testConfig.secrets,
+  });
+  const script = shellJoin([bin('vitest'), 'run', '--project', 'emulator', ...vitestArgs]);
+  return run(FIREBASE_BIN, ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(','), script], {
+    cwd: ROOT,
+    env: { ...setup.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, TEST_PROJECT_DIR: path.dirname(config) },
+  });
+}
+
+const STEPS = {
+  typecheck: () => run(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: ROOT }),
+  lint: () => run(bin('eslint'), ['--max-warnings=0', '.'], { cwd: ROOT }),
+  build: () => run(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT }),
+  unit: () => run(bin('vitest'), ['run', '--project', 'unit', ...vitestArgs], { cwd: ROOT }),
+  emulator: emulatorStep,
+};
+
+const results = [];
+const t0 = Date.now();
+for (const step of steps) {
+  console.log(`\n▶ ${step}`);
+  const start = Date.now();
+  const code = await STEPS[step]();
+  results.push({ step, code, ms: Date.now() - start });
+  if (code !== 0) break;
+}
+console.log('\nnpm test summary');
+for (const r of results) console.log(`  ${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.step.padEnd(10)} ${seconds(r.ms)}`);
+const skipped = steps.slice(results.length);
+if (skipped.length) console.log(`  not run after the failure: ${skipped.join(', ')}`);
+console.log(`  total ${seconds(Date.now() - t0)}`);
+process.exit(results.every((r) => r.code === 0) && skipped.length === 0 ? 0 : 1);

@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// npm run with-emulators -- CMD ...: start the suite, run CMD with the emulator
+// hosts exported, stop the suite, exit with CMD's status.
+import path from 'node:path';
+import { emulatorEnvironment, FIREBASE_BIN, ROOT, SetupError } from './lib/emulators.mjs';
+import { emulatorsToRun, ensureLocalSecrets, PROJECT_ID } from './lib/suite.mjs';
+import { run, shellJoin } from './lib/run.mjs';
+
+const cmd = process.argv.slice(2);
+if (cmd.length === 0) {
+  console.error('usage: npm run with-emulators -- CMD [ARGS...]');
+  process.exit(2);
+}
+if ((await run(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT })) !== 0) process.exit(1);
+ensureLocalSecrets();
+let setup;
+try {
+  setup = emulatorEnvironment();
+} catch (e) {
+  if (e instanceof SetupError) {
+    console.error(e.message);
+    process.exit(1);
+  }
+  throw e;
+}
+const code = await run(FIREBASE_BIN, ['emulators:exec', '--project', PROJECT_ID, '--only', emulatorsToRun().join(','), shellJoin(cmd)], {
+  cwd: ROOT,
+  env: setup.env,
+});
+process.exit(code);
