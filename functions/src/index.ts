@@ -2,3 +2,4 @@
 export { alertWebhook } from './triggers/alertWebhook';
 export { onAlertPublished } from './triggers/onAlertPublished';
 export { rollupIncident } from './triggers/rollupIncident';
+export { onUpdateCreated } from './triggers/onUpdateCreated';

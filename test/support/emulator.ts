@@ -1,7 +1,7 @@
 // Helpers for tests that run against the Emulator Suite (inside emulators:exec).
 import { randomUUID } from 'node:crypto';
-import { getApps, initializeApp } from 'firebase-admin/app';
-import { type Firestore, getFirestore } from 'firebase-admin/firestore';
+import type { Firestore } from 'firebase-admin/firestore';
+import { db as pipelineDb } from '../../functions/src/adapters/firebase';
 import { PubSub } from '@google-cloud/pubsub';
 import testConfig from './testConfig.json';
 
@@ -14,13 +14,9 @@ if (!process.env.FIRESTORE_EMULATOR_HOST) {
   throw new Error('emulator tests run inside `npm test` (firebase emulators:exec); FIRESTORE_EMULATOR_HOST is not set');
 }
 
-let firestore: Firestore | undefined;
+/** The same Admin SDK Firestore the pipeline's code uses in this process. */
 export function db(): Firestore {
-  if (!firestore) {
-    const app = getApps()[0] ?? initializeApp({ projectId: PROJECT_ID });
-    firestore = getFirestore(app);
-  }
-  return firestore;
+  return pipelineDb();
 }
 
 let pubsub: PubSub | undefined;

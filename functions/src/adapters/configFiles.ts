@@ -2,21 +2,12 @@
 // Validated by zod at build time (npm run build), at start, and on first use.
 import fs from 'node:fs';
 import path from 'node:path';
+import { type LinksConfig, linksConfigSchema } from '../domain/links';
 import { type Policy, policySchema } from '../domain/policy';
 import { type SeverityRules, severityRulesSchema } from '../domain/severity';
 import { ConfigError, formatIssue, parseYamlOrThrow } from '../domain/yamlConfig';
-
-/** The project root: the nearest directory above this file holding package.json and config/. */
-export function projectRoot(): string {
-  if (process.env.INCIDENT_PIPELINE_ROOT) return process.env.INCIDENT_PIPELINE_ROOT;
-  let dir = __dirname;
-  for (;;) {
-    if (fs.existsSync(path.join(dir, 'package.json')) && fs.existsSync(path.join(dir, 'config'))) return dir;
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error(`cannot find the project root (package.json with config/) above ${__dirname}`);
-    dir = up;
-  }
-}
+import { projectRoot } from './projectRoot';
+import { readRunbooks } from './runbookFiles';
 
 export function readConfigFile<T>(name: string, schema: import('zod').ZodType<T>): T {
   const file = path.join(projectRoot(), 'config', name);
@@ -28,6 +19,7 @@ export function readConfigFile<T>(name: string, schema: import('zod').ZodType<T>
 export interface PipelineConfig {
   rules: SeverityRules;
   policy: Policy;
+  links: LinksConfig;
 }
 
 let cached: PipelineConfig | undefined;
@@ -37,6 +29,7 @@ export function pipelineConfig(): PipelineConfig {
   cached ??= {
     rules: readConfigFile('severity.yaml', severityRulesSchema),
     policy: readConfigFile('policy.yaml', policySchema),
+    links: readConfigFile('links.yaml', linksConfigSchema),
   };
   return cached;
 }
@@ -63,5 +56,7 @@ export function validateProjectFiles(): { issues: string[]; summary: string } {
   };
   attempt('severity rules', () => readConfigFile('severity.yaml', severityRulesSchema).rules.length);
   attempt('policy file', () => (readConfigFile('policy.yaml', policySchema), 1));
+  attempt('link templates', () => readConfigFile('links.yaml', linksConfigSchema).links.length);
+  attempt('runbooks', () => readRunbooks().length);
   return { issues, summary: counts.join(', ') };
 }

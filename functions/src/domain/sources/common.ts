@@ -1,5 +1,6 @@
 // Shared pieces of the source normalisers.
 import { z } from 'zod';
+import { canonicalJson, stableId } from '../hash';
 import type { AlertSource, Link, NormalizedAlert } from '../types';
 
 export interface ValidationDetail {
@@ -56,3 +57,14 @@ export function link(title: string, url: string | null | undefined): Link[] {
 export function zodDetails(error: z.ZodError): ValidationDetail[] {
   return error.issues.map((i) => ({ path: i.path.map(String).join('.') || '(root)', message: i.message }));
 }
+
+/** A value that senders put in JSON as text but sometimes as a bare number (ids, epoch dates): always text. */
+export const textValue = z
+  .union([z.string(), z.number()], { error: (i) => (i.input === undefined ? 'required' : 'expected text or a number') })
+  .transform(String);
+
+/** A label map that a sender may leave out or send as null: an empty map then. */
+export const optionalLabels = labelMap.nullish().transform((l) => l ?? {});
+
+/** A stable fingerprint for an alert that only has labels (the labels' canonical JSON, hashed). */
+export const labelsFingerprint = (labels: Record<string, string>): string => stableId(canonicalJson(labels), 16);

@@ -3,11 +3,21 @@ import { z } from 'zod';
 import type { AlertSource } from '../types';
 import { ALERT_SOURCES } from '../types';
 import { type AlertSourceDefinition, type NormalizeResult, zodDetails } from './common';
+import { alertmanager } from './alertmanager';
+import { cloudMonitoring } from './cloudMonitoring';
+import { datadog } from './datadog';
 import { generic } from './generic';
+import { grafana } from './grafana';
+import { sentry } from './sentry';
 
 export type { NormalizeResult, ValidationDetail } from './common';
 
 const SOURCES: Partial<Record<AlertSource, AlertSourceDefinition>> = {
+  alertmanager,
+  grafana,
+  datadog,
+  'cloud-monitoring': cloudMonitoring,
+  sentry,
   generic,
 };
 

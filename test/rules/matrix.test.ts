@@ -1,0 +1,157 @@
+// The security rules, cell by cell: each role (plus signed-out and no-role) ×
+// each collection in the contract × get, list, create, update, delete.
+import fs from 'node:fs';
+import path from 'node:path';
+import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+type Role = 'signed-out' | 'no-role' | 'viewer' | 'responder' | 'admin';
+type Op = 'get' | 'list' | 'create' | 'update' | 'delete';
+const ROLES: Role[] = ['signed-out', 'no-role', 'viewer', 'responder', 'admin'];
+const OPS: Op[] = ['get', 'list', 'create', 'update', 'delete'];
+const uidOf = (r: Role) => `uid-${r}`;
+
+interface Collection {
+  name: string;
+  /** Path of an existing document (seeded) and of a new one. */
+  existing: string;
+  fresh: string;
+  createData: (uid: string) => Record<string, unknown>;
+  updateData: Record<string, unknown>;
+  allowed: Record<Op, Role[]>;
+}
+
+const READERS: Role[] = ['viewer', 'responder', 'admin'];
+const NOBODY: Role[] = [];
+const readOnly = { get: READERS, list: READERS, create: NOBODY, update: NOBODY, delete: NOBODY };
+
+const COLLECTIONS: Collection[] = [
+  { name: 'incidents', existing: 'incidents/inc1', fresh: 'incidents/new', createData: () => ({ title: 'x', status: 'triggered' }), updateData: { status: 'closed' }, allowed: readOnly },
+  { name: 'timeline', existing: 'incidents/inc1/timeline/e1', fresh: 'incidents/inc1/timeline/new', createData: (uid) => ({ type: 'note', actor: uid, message: 'x' }), updateData: { message: 'rewritten' }, allowed: readOnly },
+  { name: 'alerts', existing: 'incidents/inc1/alerts/a1', fresh: 'incidents/inc1/alerts/new', createData: () => ({ status: 'firing' }), updateData: { status: 'resolved' }, allowed: readOnly },
+  { name: 'checklist', existing: 'incidents/inc1/checklist/s1', fresh: 'incidents/inc1/checklist/new', createData: () => ({ text: 'x', done: false }), updateData: { done: true }, allowed: readOnly },
+  {
+    name: 'updates', existing: 'incidents/inc1/updates/u1', fresh: 'incidents/inc1/updates/new',
+    createData: (uid) => ({ action: 'acknowledge', requestedBy: uid }), updateData: { result: { ok: true } },
+    allowed: { get: READERS, list: READERS, create: ['responder', 'admin'], update: NOBODY, delete: NOBODY },
+  },
+  {
+    name: 'postmortems', existing: 'postmortems/inc1', fresh: 'postmortems/new', createData: () => ({ status: 'draft' }), updateData: { summary: 'We changed the retry policy.' },
+    allowed: { get: READERS, list: READERS, create: NOBODY, update: ['responder', 'admin'], delete: NOBODY },
+  },
+  { name: 'deploys', existing: 'deploys/d1', fresh: 'deploys/new', createData: () => ({ service: 'x', version: '1' }), updateData: { version: '2' }, allowed: readOnly },
+  { name: 'stats', existing: 'stats/s1', fresh: 'stats/new', createData: () => ({ incidents: 1 }), updateData: { incidents: 2 }, allowed: readOnly },
+  { name: 'drills', existing: 'drills/r1', fresh: 'drills/new', createData: () => ({ score: 1 }), updateData: { score: 2 }, allowed: readOnly },
+  { name: 'rejectedAlerts', existing: 'rejectedAlerts/x1', fresh: 'rejectedAlerts/new', createData: () => ({ raw: 'x' }), updateData: { reason: 'y' }, allowed: readOnly },
+  {
+    name: 'config', existing: 'config/slackUsers', fresh: 'config/new', createData: () => ({ U123: 'uid' }), updateData: { U999: 'uid-z' },
+    allowed: { get: READERS, list: READERS, create: ['admin'], update: ['admin'], delete: ['admin'] },
+  },
+  {
+    name: 'notifications', existing: 'notifications/n1', fresh: 'notifications/new', createData: () => ({ kind: 'x' }), updateData: { status: 'sent' },
+    allowed: { get: ['admin'], list: ['admin'], create: NOBODY, update: NOBODY, delete: NOBODY },
+  },
+  { name: 'groups (internal)', existing: 'groups/g1', fresh: 'groups/new', createData: () => ({ incidentId: 'x' }), updateData: { incidentId: 'y' }, allowed: { get: NOBODY, list: NOBODY, create: NOBODY, update: NOBODY, delete: NOBODY } },
+];
+
+let env: RulesTestEnvironment;
+
+async function seed() {
+  await env.clearFirestore();
+  await env.withSecurityRulesDisabled(async (ctx) => {
+    const db = ctx.firestore();
+    await db.doc('incidents/inc1').set({ title: 'Checkout down', status: 'triggered', severity: 'SEV2' });
+    await db.doc('incidents/inc1/timeline/e1').set({ type: 'incident_opened', actor: 'system', message: 'opened' });
+    await db.doc('incidents/inc1/alerts/a1').set({ status: 'firing' });
+    await db.doc('incidents/inc1/checklist/s1').set({ text: 'Triage', done: false });
+    await db.doc('incidents/inc1/updates/u1').set({ action: 'acknowledge', requestedBy: 'uid-responder' });
+    await db.doc('postmortems/inc1').set({ status: 'draft', summary: '', timeline: [{ message: 'opened' }], metrics: { timeToResolve: 60 }, owner: 'uid-responder' });
+    for (const p of ['deploys/d1', 'stats/s1', 'drills/r1', 'rejectedAlerts/x1', 'config/slackUsers', 'notifications/n1', 'groups/g1']) await db.doc(p).set({ seeded: true });
+  });
+}
+
+function firestoreAs(role: Role) {
+  if (role === 'signed-out') return env.unauthenticatedContext().firestore();
+  if (role === 'no-role') return env.authenticatedContext(uidOf(role)).firestore();
+  return env.authenticatedContext(uidOf(role), { role }).firestore();
+}
+
+beforeAll(async () => {
+  const [host, port] = (process.env.FIRESTORE_EMULATOR_HOST ?? '127.0.0.1:8080').split(':');
+  env = await initializeTestEnvironment({
+    projectId: 'demo-rules-matrix',
+    firestore: { rules: fs.readFileSync(path.join(ROOT, 'firestore.rules'), 'utf8'), host, port: Number(port) },
+  });
+});
+afterAll(async () => env?.cleanup());
+
+describe('security rules matrix', () => {
+  const cells = COLLECTIONS.flatMap((c) => ROLES.flatMap((role) => OPS.map((op) => ({ c, role, op, allowed: c.allowed[op].includes(role) }))));
+
+  it(`checks ${cells.length} cells (${ROLES.length} roles × ${COLLECTIONS.length} collections × ${OPS.length} operations)`, async () => {
+    await seed();
+    const failures: string[] = [];
+    for (const { c, role, op, allowed } of cells) {
+      const db = firestoreAs(role);
+      const parent = c.existing.split('/').slice(0, -1).join('/');
+      const attempt = (): Promise<unknown> => {
+        switch (op) {
+          case 'get': return db.doc(c.existing).get();
+          case 'list': return db.collection(parent).get();
+          case 'create': return db.doc(c.fresh).set(c.createData(uidOf(role)));
+          case 'update': return db.doc(c.existing).update(c.updateData);
+          case 'delete': return db.doc(c.existing).delete();
+        }
+      };
+      try {
+        if (allowed) await assertSucceeds(attempt() as Promise<void>);
+        else await assertFails(attempt() as Promise<void>);
+      } catch (e) {
+        failures.push(`${role} ${op} ${c.name}: expected ${allowed ? 'allowed' : 'denied'} (${(e as Error).message.split('\n')[0]})`);
+      }
+      // Writes that succeeded change the data; put it back for the next cell.
+      if (allowed && (op === 'create' || op === 'update' || op === 'delete')) await seed();
+    }
+    console.log(`rules matrix: ${cells.length} cells checked, ${cells.filter((c) => c.allowed).length} allowed, ${failures.length} wrong`);
+    expect(failures).toEqual([]);
+  });
+});
+
+describe('security rules: the sharp edges', () => {
+  it('a responder may not write an update in someone else\'s name, or an unknown action, or set its result', async () => {
+    await seed();
+    const db = firestoreAs('responder');
+    await assertFails(db.doc('incidents/inc1/updates/x1').set({ action: 'acknowledge', requestedBy: 'uid-someone-else' }));
+    await assertFails(db.doc('incidents/inc1/updates/x2').set({ action: 'delete_everything', requestedBy: uidOf('responder') }));
+    await assertFails(db.doc('incidents/inc1/updates/x3').set({ action: 'acknowledge', requestedBy: uidOf('responder'), result: { ok: true } }));
+    await assertFails(db.doc('incidents/inc1/updates/x4').set({ action: 'set_severity', requestedBy: uidOf('responder'), severity: 'SEV9' }));
+    await assertFails(db.doc('incidents/nope/updates/x5').set({ action: 'acknowledge', requestedBy: uidOf('responder') }));
+    await assertSucceeds(db.doc('incidents/inc1/updates/x6').set({ action: 'set_severity', requestedBy: uidOf('responder'), severity: 'SEV1' }));
+    await assertSucceeds(db.doc('incidents/inc1/updates/x7').set({ action: 'note', requestedBy: uidOf('responder'), message: 'looking' }));
+  });
+
+  it('a viewer\'s update is refused', async () => {
+    await seed();
+    await assertFails(firestoreAs('viewer').doc('incidents/inc1/updates/v1').set({ action: 'acknowledge', requestedBy: uidOf('viewer') }));
+  });
+
+  it('a responder edits postmortem text but not its frozen timeline, metrics or owner, and follows the status order', async () => {
+    await seed();
+    const db = firestoreAs('responder');
+    await assertSucceeds(db.doc('postmortems/inc1').update({ rootCause: 'A retry storm', actionItems: [{ title: 'Cap retries', owner: 'uid-responder', dueAt: null, done: false }] }));
+    await assertFails(db.doc('postmortems/inc1').update({ timeline: [] }));
+    await assertFails(db.doc('postmortems/inc1').update({ metrics: { timeToResolve: 1 } }));
+    await assertFails(db.doc('postmortems/inc1').update({ owner: 'uid-me' }));
+    await assertFails(db.doc('postmortems/inc1').update({ status: 'published' }));
+    await assertSucceeds(db.doc('postmortems/inc1').update({ status: 'in_review' }));
+    await assertSucceeds(db.doc('postmortems/inc1').update({ status: 'published' }));
+    await assertFails(db.doc('postmortems/inc1').update({ summary: 'after publishing' }));
+  });
+
+  it('nobody rewrites or deletes a timeline entry, not even an admin', async () => {
+    await seed();
+    await assertFails(firestoreAs('admin').doc('incidents/inc1/timeline/e1').update({ message: 'edited' }));
+    await assertFails(firestoreAs('admin').doc('incidents/inc1/timeline/e1').delete());
+  });
+});
