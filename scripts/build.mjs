@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// npm run build: compile the functions, then validate every config file,
-// runbook and drill scenario. A broken file fails the build with its path and line.
+// npm run build: compile the functions, validate every config file, runbook
+// and drill scenario (a broken file fails the build with its path and line),
+// then build the responder console.
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ROOT } from './lib/emulators.mjs';
@@ -20,4 +21,9 @@ if (result.issues.length > 0) {
   for (const line of result.issues) console.error(`  ${line}`);
   process.exit(1);
 }
-console.log(`build: ok (${result.summary})`);
+const vite = path.join(ROOT, 'node_modules', '.bin', 'vite');
+if ((await run(vite, ['build', '--logLevel', 'warn', '--config', path.join(ROOT, 'console', 'vite.config.mts')], { cwd: ROOT })) !== 0) {
+  console.error('build: the console (console/) did not build (see above).');
+  process.exit(1);
+}
+console.log(`build: ok (${result.summary}; console in console/dist)`);

@@ -64,7 +64,7 @@ async function emulatorStep() {
 }
 
 const STEPS = {
-  typecheck: () => run(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: ROOT }),
+  typecheck: async () => (await run(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: ROOT })) || run(bin('tsc'), ['-p', path.join('console', 'tsconfig.json')], { cwd: ROOT }),
   lint: () => run(bin('eslint'), ['--max-warnings=0', '.'], { cwd: ROOT }),
   build: () => run(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT }),
   unit: () => run(bin('vitest'), ['run', '--project', 'unit', ...vitestArgs], { cwd: ROOT }),

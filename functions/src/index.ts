@@ -3,3 +3,6 @@ export { alertWebhook } from './triggers/alertWebhook';
 export { onAlertPublished } from './triggers/onAlertPublished';
 export { rollupIncident } from './triggers/rollupIncident';
 export { onUpdateCreated } from './triggers/onUpdateCreated';
+export { onNotificationCreated } from './triggers/onNotificationCreated';
+export { deliverNotification } from './triggers/deliverNotification';
+export { slackCommands, slackInteractions } from './triggers/slackCommands';

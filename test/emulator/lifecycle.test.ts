@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { assertFails, initializeTestEnvironment, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
+import { setLogLevel } from 'firebase/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyStatusUpdate } from '../../functions/src/app/applyUpdate';
 import { db, PROJECT_ID, postAlert, timelineOf, unique, waitFor, waitForIncident } from '../support/emulator';
@@ -12,6 +13,7 @@ const ROOT = path.resolve(__dirname, '..', '..');
 let env: RulesTestEnvironment;
 
 beforeAll(async () => {
+  setLogLevel('silent'); // refused writes are the point here; keep their logs out of the output
   const [host, port] = (process.env.FIRESTORE_EMULATOR_HOST ?? '127.0.0.1:8080').split(':');
   env = await initializeTestEnvironment({ projectId: PROJECT_ID, firestore: { rules: fs.readFileSync(path.join(ROOT, 'firestore.rules'), 'utf8'), host, port: Number(port) } });
 });

@@ -1,5 +1,5 @@
 // Helpers for tests that run against the Emulator Suite (inside emulators:exec).
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Firestore } from 'firebase-admin/firestore';
 import { db as pipelineDb } from '../../functions/src/adapters/firebase';
 import { PubSub } from '@google-cloud/pubsub';
@@ -7,7 +7,8 @@ import testConfig from './testConfig.json';
 
 export const PROJECT_ID = process.env.GCLOUD_PROJECT ?? testConfig.projectId;
 export const SECRETS = testConfig.secrets;
-export const FUNCTIONS = `http://127.0.0.1:5001/${PROJECT_ID}/us-central1`;
+/** FUNCTIONS_PORT overrides the port for a suite on shifted ports (scripts/sandbox.mjs). */
+export const FUNCTIONS = `http://127.0.0.1:${process.env.FUNCTIONS_PORT ?? '5001'}/${PROJECT_ID}/us-central1`;
 export const SLACK = `http://127.0.0.1:${process.env.SLACK_TEST_PORT ?? '0'}`;
 
 if (!process.env.FIRESTORE_EMULATOR_HOST) {
@@ -107,3 +108,54 @@ export const slack = {
     await fetch(`${SLACK}/_users`, { method: 'POST', body: JSON.stringify(u) });
   },
 };
+
+export type SlackCallRecord = { method: string; args: Record<string, unknown>; at: number; answer: string };
+
+/** Slack calls that concern one incident: they name its (unique) service or title, or its channel. */
+export async function slackCallsFor(marker: string, channelId?: string | null): Promise<SlackCallRecord[]> {
+  const { calls } = await slack.state();
+  return calls.filter((c) => {
+    const text = JSON.stringify(c.args);
+    return text.includes(marker) || (channelId ? c.args.channel === channelId : false);
+  });
+}
+
+/** Signs a Slack request body the way Slack does (v0). */
+export function slackHeaders(body: string, timestamp = Math.floor(Date.now() / 1000), secret = SECRETS.SLACK_SIGNING_SECRET): Record<string, string> {
+  const sig = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+  return { 'Content-Type': 'application/x-www-form-urlencoded', 'X-Slack-Request-Timestamp': String(timestamp), 'X-Slack-Signature': sig };
+}
+
+/**
+ * Calls `send(n)` for n = 0..count-1 at a steady `perSecond` rate (a load
+ * generator's pacing, not a wait for a condition) and resolves when all
+ * calls have completed.
+ */
+export async function atRate<T>(count: number, perSecond: number, send: (n: number) => Promise<T>): Promise<T[]> {
+  const start = Date.now();
+  const pending: Promise<T>[] = [];
+  for (let n = 0; n < count; n++) {
+    const due = start + (n * 1000) / perSecond;
+    const ahead = due - Date.now();
+    if (ahead > 0) await new Promise((r) => setTimeout(r, ahead));
+    pending.push(send(n));
+  }
+  return Promise.all(pending);
+}
+
+/**
+ * Starts `workers` warm instances of onAlertPublished before a burst: the
+ * Functions emulator starts one worker process per concurrent event and a
+ * cold start under load takes seconds (production keeps min instances for
+ * the same reason). Publishes that many alerts at once and waits for them.
+ */
+export async function warmAlertWorkers(workers = 4): Promise<void> {
+  const service = unique('warmup');
+  await Promise.all(
+    Array.from({ length: workers }, (_, n) => publish('alerts', { title: 'warm-up', service, environment: 'dev', severity: 'info', fingerprint: `w${n}` }, { source: 'generic' })),
+  );
+  await waitFor(async () => {
+    const [incident] = await incidentsOf(service);
+    return incident && (await db().collection(`incidents/${incident.id}/alerts`).count().get()).data().count === workers;
+  }, `${workers} warm-up alerts`, 120_000);
+}

@@ -56,7 +56,7 @@ export class FakeSlack {
     this.users.clear();
     this.faults = {};
     this.counted = 0;
-    for (const [id, name] of [['C000INCIDENTS', 'incidents'], ['C000DRILLS', 'incident-drills'], ['C000LEADERSHIP', 'leadership']] as const) {
+    for (const [id, name] of [['C000INCIDENTS', 'incidents'], ['C000DRILLS', 'incident-drills'], ['C000LEADERSHIP', 'incident-leadership']] as const) {
       this.channels.set(id, { id, name, topic: '', members: [], created: 0, creator: 'UADMIN' });
     }
     this.users.set('U0ALICE', { id: 'U0ALICE', email: 'alice@example.com', name: 'alice' });

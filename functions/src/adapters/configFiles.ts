@@ -5,6 +5,7 @@ import path from 'node:path';
 import { type LinksConfig, linksConfigSchema } from '../domain/links';
 import { type Policy, policySchema } from '../domain/policy';
 import { type SeverityRules, severityRulesSchema } from '../domain/severity';
+import { type SlackConfig, slackConfigSchema } from '../domain/slack/slackConfig';
 import { ConfigError, formatIssue, parseYamlOrThrow } from '../domain/yamlConfig';
 import { projectRoot } from './projectRoot';
 import { readRunbooks } from './runbookFiles';
@@ -20,6 +21,7 @@ export interface PipelineConfig {
   rules: SeverityRules;
   policy: Policy;
   links: LinksConfig;
+  slack: SlackConfig;
 }
 
 let cached: PipelineConfig | undefined;
@@ -30,6 +32,7 @@ export function pipelineConfig(): PipelineConfig {
     rules: readConfigFile('severity.yaml', severityRulesSchema),
     policy: readConfigFile('policy.yaml', policySchema),
     links: readConfigFile('links.yaml', linksConfigSchema),
+    slack: readConfigFile('slack.yaml', slackConfigSchema),
   };
   return cached;
 }
@@ -57,6 +60,7 @@ export function validateProjectFiles(): { issues: string[]; summary: string } {
   attempt('severity rules', () => readConfigFile('severity.yaml', severityRulesSchema).rules.length);
   attempt('policy file', () => (readConfigFile('policy.yaml', policySchema), 1));
   attempt('link templates', () => readConfigFile('links.yaml', linksConfigSchema).links.length);
+  attempt('Slack config', () => (readConfigFile('slack.yaml', slackConfigSchema), 1));
   attempt('runbooks', () => readRunbooks().length);
   return { issues, summary: counts.join(', ') };
 }

@@ -8,7 +8,9 @@ let pubsub: PubSub | undefined;
 
 function app() {
   const { getApps, initializeApp } = require('firebase-admin/app') as typeof import('firebase-admin/app');
-  return getApps()[0] ?? initializeApp();
+  // On the emulators, name the emulated service account up front: otherwise
+  // every new instance's first task enqueue probes for one (~150 ms).
+  return getApps()[0] ?? initializeApp(process.env.CLOUD_TASKS_EMULATOR_HOST ? { serviceAccountId: 'emulated-service-acct@email.com' } : undefined);
 }
 
 export function db(): Firestore {

@@ -8,7 +8,7 @@ export const log = {
   alertRejected: (f: { source: string; reason: string; status: number; rejectedId?: string }) =>
     logger.warn('alert rejected', { event: 'alert_rejected', ...f }),
   publishFailed: (f: { source: string; error: string }) => logger.error('publish to alerts failed', { event: 'publish_failed', ...f }),
-  messageIngested: (f: { messageId: string; eventId: string; source: string; incidentIds: string[]; created: string[]; alerts: number }) =>
+  messageIngested: (f: { messageId: string; eventId: string; source: string; incidentIds: string[]; created: string[]; alerts: number; txMs?: number; txAttempts?: number; rollupMs?: number }) =>
     logger.info('alert message ingested', { event: 'message_ingested', ...f }),
   duplicateMessage: (f: { messageId: string; eventId: string }) => logger.info('duplicate alert message ignored', { event: 'duplicate_message', ...f }),
   poisonMessage: (f: { messageId: string; eventId: string; source: string | null; reason: string }) =>

@@ -1,6 +1,12 @@
 // Where things live in Firestore, and the writes every use case shares.
-import type { DocumentReference, Transaction } from 'firebase-admin/firestore';
-import type { Effect, Incident, TimelineEntry } from '../domain/types';
+import type { DocumentData, DocumentReference, Transaction } from 'firebase-admin/firestore';
+
+/** What a transaction and a write batch share: atomic writes. */
+export interface Writer {
+  create(ref: DocumentReference, data: DocumentData): unknown;
+  set(ref: DocumentReference, data: DocumentData): unknown;
+}
+import type { Effect, Incident, OutboxPayload, TimelineEntry } from '../domain/types';
 import { decode } from './firestoreCodec';
 import { db } from './firebase';
 
@@ -33,13 +39,13 @@ export async function readIncident(tx: Transaction | null, id: string): Promise<
 }
 
 /** Writes the whole incident (it is the pipeline's own document: clients never write it). */
-export function writeIncident(tx: Transaction, incident: Incident): void {
+export function writeIncident(tx: Writer, incident: Incident): void {
   const { id, ...data } = incident;
   tx.set(incidentRef(id), data);
 }
 
 /** Appends timeline entries; `seq` orders entries that share a timestamp. */
-export function appendTimeline(tx: Transaction, incidentId: string, entries: TimelineEntry[]): void {
+export function appendTimeline(tx: Writer, incidentId: string, entries: TimelineEntry[]): void {
   entries.forEach((e, seq) => tx.create(timelineCol(incidentId).doc(), { ...e, seq }));
 }
 
@@ -49,7 +55,7 @@ export interface OutboxMeta {
 }
 
 /** A notification document of the outbox: delivered later by its own retried trigger. */
-export function outboxDoc(incidentId: string, effect: Effect, meta: OutboxMeta, seq = 0, notBefore: Date = meta.now) {
+export function outboxDoc(incidentId: string, effect: OutboxPayload, meta: OutboxMeta, seq = 0, notBefore: Date = meta.now) {
   return {
     incidentId,
     kind: effect.kind,
@@ -68,7 +74,7 @@ export function outboxDoc(incidentId: string, effect: Effect, meta: OutboxMeta, 
  * Queues the effects as notification documents (the outbox). Delivery happens
  * in its own retried trigger, never in the handler that decided.
  */
-export function enqueueEffects(tx: Transaction, incidentId: string, effects: Effect[], meta: OutboxMeta): DocumentReference[] {
+export function enqueueEffects(tx: Writer, incidentId: string, effects: Effect[], meta: OutboxMeta): DocumentReference[] {
   return effects.map((effect, seq) => {
     const ref = col.notifications().doc();
     tx.create(ref, outboxDoc(incidentId, effect, meta, seq));

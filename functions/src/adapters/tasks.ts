@@ -11,9 +11,11 @@ function isAlreadyExists(e: unknown): boolean {
 
 /**
  * Enqueues `data` for the task queue function `fn`. `id` deduplicates: a second
- * enqueue with the same id is a no-op (returns false).
+ * enqueue with the same id is a no-op (returns false). The due time travels in
+ * the task (`dueAt`) so the handler can check it with `untilDue`.
  */
 export async function enqueueTask(fn: string, data: Record<string, unknown>, opts: { id: string; at?: Date }): Promise<boolean> {
+  if (opts.at) data = { ...data, dueAt: opts.at.getTime() };
   const { getFunctions } = require('firebase-admin/functions') as typeof import('firebase-admin/functions');
   const queue = getFunctions(adminApp()).taskQueue(`locations/${REGION}/functions/${fn}`);
   try {
@@ -23,4 +25,25 @@ export async function enqueueTask(fn: string, data: Record<string, unknown>, opt
     if (isAlreadyExists(e)) return false;
     throw e;
   }
+}
+
+/** Thrown by a task dispatched well before its time: the queue's retry brings it back later. */
+export class TaskNotDue extends Error {
+  constructor(readonly dueAt: number) {
+    super(`task dispatched ${Math.round((dueAt - Date.now()) / 1000)} s before it is due; the queue will retry it`);
+    this.name = 'TaskNotDue';
+  }
+}
+
+/**
+ * Cloud Tasks dispatches a task at its scheduleTime; the Cloud Tasks emulator
+ * dispatches at once. A task that arrives early waits out up to `maxWaitMs`
+ * (never in production) and otherwise throws TaskNotDue so the queue retries it.
+ */
+export async function untilDue(dueAt: unknown, maxWaitMs = 2000): Promise<void> {
+  if (typeof dueAt !== 'number') return;
+  const early = dueAt - Date.now();
+  if (early <= 0) return;
+  if (early > maxWaitMs) throw new TaskNotDue(dueAt);
+  await new Promise((r) => setTimeout(r, early));
 }

@@ -31,3 +31,9 @@ export async function serveAlertWebhook(req: Request, res: Response, secrets: { 
   });
   send(res, result);
 }
+
+export async function serveSlack(kind: 'command' | 'interaction', req: Request, res: Response, settings: import('./slackHttp.js').SlackHttpSettings) {
+  const { handleSlackCommand, handleSlackInteraction } = await import('./slackHttp.js');
+  const handler = kind === 'command' ? handleSlackCommand : handleSlackInteraction;
+  send(res, await handler(toRequestLike(req), settings));
+}

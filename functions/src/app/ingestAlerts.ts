@@ -4,12 +4,16 @@ import type { DocumentSnapshot } from 'firebase-admin/firestore';
 import { alertDocId } from '../domain/grouping';
 import { type GroupSnapshot, type GroupState, groupsOf, planIngest } from '../domain/ingest';
 import { detectSource, normalizePayload, parseJson } from '../domain/sources';
-import type { AlertRecord, Incident } from '../domain/types';
+import { enrichNewIncident } from '../domain/enrich';
+import type { Policy } from '../domain/policy';
+import type { RunbookChecklistItem } from '../domain/runbooks';
+import type { AlertRecord, DeployRef, Incident, TimelineEntry } from '../domain/types';
 import { pipelineConfig } from '../adapters/configFiles';
 import { decode } from '../adapters/firestoreCodec';
 import { db } from '../adapters/firebase';
 import { log } from '../adapters/logs';
-import { alertsCol, appendTimeline, col, enqueueEffects, newId, writeIncident } from '../adapters/store';
+import { loadRunbooks } from '../adapters/runbookFiles';
+import { alertsCol, appendTimeline, checklistCol, col, enqueueEffects, newId, writeIncident } from '../adapters/store';
 import { storeRejected } from './rejected';
 import { scheduleRollups } from './rollupIncident';
 
@@ -48,26 +52,35 @@ export async function ingestAlertMessage(msg: AlertMessage, now: () => Date = ()
   const normalized = normalizePayload(source, parsed.value);
   if (!normalized.ok) return poison(normalized.error, normalized.details, source);
 
-  const { rules, policy } = pipelineConfig();
+  const { rules, policy, links } = pipelineConfig();
   const drillId = msg.attributes.drill || null;
   const groups = groupsOf(normalized.alerts, drillId);
   const markerRef = col.alertMessages().doc(msg.messageId);
 
+  const t0 = Date.now();
+  let attempts = 0;
   const result = await db().runTransaction(async (tx) => {
-    const marker = await tx.get(markerRef);
-    if (marker.exists) {
+    attempts += 1;
+    // 1. The message marker and the groups, in the transaction (the group
+    //    document is what makes parallel alerts of a new group open one incident).
+    const groupIds = [...groups.keys()];
+    const [marker, ...groupSnaps] = await tx.getAll(markerRef, ...groupIds.map((id) => col.groups().doc(id)));
+    if (marker?.exists) {
       const ids = (marker.get('incidentIds') as string[] | undefined) ?? [];
       return { duplicate: true as const, incidentIds: ids, created: [] as string[], rollup: ids };
     }
-    // 1. groups → 2. the incidents they point to → 3. those incidents' alert docs.
-    const groupIds = [...groups.keys()];
-    const groupSnaps = await tx.getAll(...groupIds.map((id) => col.groups().doc(id)));
     const groupStates = new Map<string, GroupState | null>(groupIds.map((id, i) => [id, groupSnaps[i]?.exists ? (groupSnaps[i].data() as GroupState) : null]));
+
+    // 2. The incidents they point to, read WITHOUT locking: every alert of a
+    //    storm reads its incident, and locking it would starve the roll-up
+    //    and the people writing to it. An incident this message must change
+    //    is read again inside the transaction below.
     const incidentIds = [...new Set([...groupStates.values()].flatMap((g) => (g ? [g.incidentId] : [])))];
-    const incidentSnaps = incidentIds.length ? await tx.getAll(...incidentIds.map((id) => col.incidents().doc(id))) : [];
+    const incidentSnaps = incidentIds.length ? await db().getAll(...incidentIds.map((id) => col.incidents().doc(id))) : [];
     const incidents = new Map<string, Incident>();
     incidentSnaps.forEach((s) => s.exists && incidents.set(s.id, decode<Incident>({ ...s.data(), id: s.id })));
 
+    // 3. The alert documents of those incidents, in the transaction.
     const alertReads: { groupId: string; alertId: string; ref: FirebaseFirestore.DocumentReference }[] = [];
     for (const [groupId, g] of groups) {
       const incidentId = groupStates.get(groupId)?.incidentId;
@@ -76,25 +89,50 @@ export async function ingestAlertMessage(msg: AlertMessage, now: () => Date = ()
     }
     const alertSnaps: DocumentSnapshot[] = alertReads.length ? await tx.getAll(...alertReads.map((r) => r.ref)) : [];
 
-    const snapshots = new Map<string, GroupSnapshot>();
-    for (const groupId of groupIds) {
-      const group = groupStates.get(groupId) ?? null;
-      snapshots.set(groupId, { group, incident: group ? (incidents.get(group.incidentId) ?? null) : null, alerts: new Map() });
-    }
-    alertReads.forEach((r, i) => {
-      const snap = alertSnaps[i];
-      if (snap?.exists) snapshots.get(r.groupId)?.alerts.set(r.alertId, decode<AlertRecord>(snap.data()));
-    });
+    const buildSnapshots = () => {
+      const snapshots = new Map<string, GroupSnapshot>();
+      for (const groupId of groupIds) {
+        const group = groupStates.get(groupId) ?? null;
+        snapshots.set(groupId, { group, incident: group ? (incidents.get(group.incidentId) ?? null) : null, alerts: new Map() });
+      }
+      alertReads.forEach((r, i) => {
+        const snap = alertSnaps[i];
+        if (snap?.exists) snapshots.get(r.groupId)?.alerts.set(r.alertId, decode<AlertRecord>(snap.data()));
+      });
+      return snapshots;
+    };
 
     const at = now();
-    const plan = planIngest(normalized.alerts, snapshots, { now: at, rules, policy, drillId, newIncidentId: newId });
+    const ctx = { now: at, rules, policy, drillId, newIncidentId: newId };
+    let plan = planIngest(normalized.alerts, buildSnapshots(), ctx);
+    const toChange = plan.incidents.filter((p) => !p.created).map((p) => p.incident.id);
+    if (toChange.length > 0) {
+      // Reopen, escalation, "it came back": read those incidents in the transaction and plan again.
+      const locked = await tx.getAll(...toChange.map((id) => col.incidents().doc(id)));
+      locked.forEach((s) => s.exists && incidents.set(s.id, decode<Incident>({ ...s.data(), id: s.id })));
+      plan = planIngest(normalized.alerts, buildSnapshots(), ctx);
+    }
+
+    // New incidents get their runbook, preceding deploys and links (reads before any write).
+    const timelineBy = new Map<string, TimelineEntry[]>();
+    for (const t of plan.timeline) timelineBy.set(t.incidentId, [...(timelineBy.get(t.incidentId) ?? []), t.entry]);
+    const checklists: { incidentId: string; items: RunbookChecklistItem[] }[] = [];
+    for (const p of plan.incidents.filter((x) => x.created)) {
+      const first = plan.alerts.find((a) => a.incidentId === p.incident.id)?.record;
+      if (!first) continue;
+      const candidates = await deployCandidates(tx, p.incident, policy);
+      const enriched = enrichNewIncident(p.incident, first, { runbooks: loadRunbooks(), linkTemplates: links.links, project: process.env.GCLOUD_PROJECT ?? null, deployCandidates: candidates, policy });
+      p.incident = enriched.incident;
+      const entries = timelineBy.get(p.incident.id) ?? [];
+      timelineBy.set(p.incident.id, [...entries.slice(0, 1), ...enriched.timeline, ...entries.slice(1)]);
+      checklists.push({ incidentId: p.incident.id, items: enriched.checklist });
+    }
 
     for (const g of plan.groups) tx.set(col.groups().doc(g.groupId), g.state);
     for (const { incident } of plan.incidents) writeIncident(tx, incident);
     for (const a of plan.alerts) tx.set(alertsCol(a.incidentId).doc(a.alertId), a.record);
-    const byIncident = new Map<string, typeof plan.timeline>();
-    for (const t of plan.timeline) byIncident.set(t.incidentId, [...(byIncident.get(t.incidentId) ?? []), t]);
-    for (const [incidentId, entries] of byIncident) appendTimeline(tx, incidentId, entries.map((e) => e.entry));
+    for (const [incidentId, entries] of timelineBy) appendTimeline(tx, incidentId, entries);
+    for (const c of checklists) for (const { id, ...step } of c.items) tx.set(checklistCol(c.incidentId).doc(id), step);
     const drillOf = new Map(plan.incidents.map((p) => [p.incident.id, p.incident.drill]));
     const effectsBy = new Map<string, typeof plan.effects>();
     for (const e of plan.effects) effectsBy.set(e.incidentId, [...(effectsBy.get(e.incidentId) ?? []), e]);
@@ -120,8 +158,10 @@ export async function ingestAlertMessage(msg: AlertMessage, now: () => Date = ()
     };
   });
 
+  const t1 = Date.now();
   // After the commit, and again on a duplicate (the first delivery may have died here).
   await scheduleRollups(result.rollup, now());
+  const timing = { txMs: t1 - t0, txAttempts: attempts, rollupMs: Date.now() - t1 };
   if (result.duplicate) {
     log.duplicateMessage({ messageId: msg.messageId, eventId: msg.eventId });
     return { status: 'duplicate', incidentIds: result.incidentIds, created: [] };
@@ -133,6 +173,17 @@ export async function ingestAlertMessage(msg: AlertMessage, now: () => Date = ()
     incidentIds: result.incidentIds,
     created: result.created,
     alerts: normalized.alerts.length,
+    ...timing,
   });
   return { status: 'ingested', incidentIds: result.incidentIds, created: result.created };
+}
+
+/** Deploys of the incident's service inside the correlation window, read in the transaction. */
+async function deployCandidates(tx: FirebaseFirestore.Transaction, incident: Incident, policy: Policy): Promise<DeployRef[]> {
+  if (!incident.service) return [];
+  const since = new Date(incident.createdAt.getTime() - policy.deploys.windowMinutes * 60_000);
+  const snap = await tx.get(
+    col.deploys().where('service', '==', incident.service).where('deployedAt', '>=', since).orderBy('deployedAt', 'desc').limit(50),
+  );
+  return snap.docs.map((d) => decode<DeployRef & { drill?: boolean }>({ ...d.data(), id: d.id })).filter((d) => Boolean(d.drill) === incident.drill);
 }

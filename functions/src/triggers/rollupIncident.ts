@@ -1,10 +1,12 @@
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 
 /** Folds an incident's alert documents into its counts (scheduled at most once a second per incident). */
-export const rollupIncident = onTaskDispatched<{ incidentId: string }>(
+export const rollupIncident = onTaskDispatched<{ incidentId: string; second?: number; dueAt?: number }>(
   { retryConfig: { maxAttempts: 20, minBackoffSeconds: 1, maxBackoffSeconds: 30 }, rateLimits: { maxConcurrentDispatches: 50 } },
   async (req) => {
     const { rollupIncident: rollup } = await import('../app/rollupIncident.js');
-    await rollup(req.data.incidentId);
+    const { untilDue } = await import('../adapters/tasks.js');
+    await untilDue(req.data.dueAt);
+    await rollup(req.data.incidentId, req.data.second);
   },
 );

@@ -1,0 +1,9 @@
+import { onDocumentCreated } from 'firebase-functions/v2/firestore';
+import { SLACK_BOT_TOKEN } from '../params';
+
+/** The outbox: each notification document is delivered by this retried trigger (idempotent by its status). */
+export const onNotificationCreated = onDocumentCreated({ document: 'notifications/{notificationId}', retry: true, secrets: [SLACK_BOT_TOKEN] }, async (event) => {
+  const { deliverNotification } = await import('../app/deliverNotification.js');
+  const { slackSettings } = await import('../app/slackSettings.js');
+  await deliverNotification(event.params.notificationId, slackSettings());
+});

@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// A private Emulator Suite for development, on ports shifted by --offset
+// (default 10000: Firestore 18080, Functions 15001, Auth 19099, Hosting 15000...),
+// with the test secrets, so it can run beside `npm start` or `npm test`.
+// Usage: node scripts/sandbox.mjs [--offset N] [-- CMD ...]   (no CMD: runs until Ctrl-C)
+import fs from 'node:fs';
+import path from 'node:path';
+import { emulatorEnvironment, FIREBASE_BIN, ROOT, SetupError } from './lib/emulators.mjs';
+import { isolatedProject } from './lib/project.mjs';
+import { run, shellJoin } from './lib/run.mjs';
+import { emulatorsToRun } from './lib/suite.mjs';
+
+const argv = process.argv.slice(2);
+const dd = argv.indexOf('--');
+const opts = dd >= 0 ? argv.slice(0, dd) : argv;
+const cmd = dd >= 0 ? argv.slice(dd + 1) : [];
+const oi = opts.indexOf('--offset');
+const offset = oi >= 0 ? Number(opts[oi + 1]) : 10000;
+const testConfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'support', 'testConfig.json'), 'utf8'));
+let setup;
+try {
+  setup = emulatorEnvironment();
+} catch (e) {
+  if (e instanceof SetupError) { console.error(e.message); process.exit(1); }
+  throw e;
+}
+const slackPort = Number(process.env.SLACK_TEST_PORT ?? 9911 + offset / 1000);
+const config = isolatedProject(`sandbox-${offset}`, {
+  params: { ...testConfig.params, SLACK_API_URL: `http://127.0.0.1:${slackPort}/api/`, CONSOLE_URL: `http://127.0.0.1:${5000 + offset}` },
+  secrets: testConfig.secrets,
+  portOffset: offset,
+});
+console.log(`sandbox suite: ports shifted by ${offset}; Slack API expected at 127.0.0.1:${slackPort}`);
+const args = cmd.length
+  ? ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(','), shellJoin(cmd)]
+  : ['emulators:start', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(',')];
+process.exit(await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT } }));

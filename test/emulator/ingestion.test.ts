@@ -1,0 +1,189 @@
+// Alert ingestion on the emulators: every source's fixtures through the real
+// webhook, bad input, authentication, Pub/Sub delivery, deduplication,
+// grouping under concurrency, reopen and auto-resolve, and a small storm.
+import { createHmac, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ingestAlertMessage } from '../../functions/src/app/ingestAlerts';
+import { withServiceAndEnvironment } from '../../functions/src/domain/drills';
+import type { AlertSource } from '../../functions/src/domain/types';
+import { atRate, bearer, db, warmAlertWorkers, incidentsOf, post, postAlert, publish, SECRETS, slackCallsFor, timelineOf, unique, waitFor, waitForIncident } from '../support/emulator';
+
+const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'alerts');
+const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, { title: string; environment: string | null; sev: string; status: string }[]>;
+const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8')) as Record<string, unknown>;
+
+function forService(source: AlertSource, name: string, service: string) {
+  const payload = fixture(name);
+  withServiceAndEnvironment(source, payload, service, null);
+  return payload;
+}
+
+const message = (data: unknown, attributes: Record<string, string>, messageId = randomUUID()) => ({
+  messageId,
+  eventId: randomUUID(),
+  data: Buffer.from(JSON.stringify(data)),
+  attributes,
+});
+
+describe('every source through the webhook', () => {
+  const cases: [AlertSource, string, string | null][] = [
+    ['alertmanager', 'alertmanager/firing.json', 'alertmanager/resolved.json'],
+    ['grafana', 'grafana/firing.json', 'grafana/resolved.json'],
+    ['datadog', 'datadog/firing.json', 'datadog/resolved.json'],
+    ['cloud-monitoring', 'cloud-monitoring/firing.json', 'cloud-monitoring/resolved.json'],
+    ['sentry', 'sentry/event-alert.json', null],
+    ['generic', '', null],
+  ];
+
+  it.each(cases)('%s: the fixture becomes the incident the contract predicts, and its resolve resolves it', async (source, firing, resolved) => {
+    const service = unique(source);
+    const body = firing ? forService(source, firing, service) : { title: 'Queue backlog growing', service, environment: 'production', severity: 'warning' };
+    const want = firing ? expected[firing]?.[0] : { title: 'Queue backlog growing', environment: 'production', sev: 'SEV3', status: 'firing' };
+    const res = await postAlert(source, body);
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+    const incident = await waitForIncident(service);
+    expect(incident).toMatchObject({ title: want?.title, service, environment: want?.environment ?? null, severity: want?.sev, status: 'triggered', source });
+    if (!resolved) return;
+    expect((await postAlert(source, forService(source, resolved, service))).status).toBe(202);
+    const after = await waitForIncident(service, (i) => i.status === 'resolved');
+    expect(after.firingCount).toBe(0);
+    const timeline = await timelineOf(incident.id);
+    expect(timeline.some((e) => e.type === 'auto_resolved' && e.actor === 'system')).toBe(true);
+  });
+
+  it('accepts HTTP Basic with the token as password, the ?token= parameter, Grafana HMAC and the Sentry signature', async () => {
+    const basic = { Authorization: `Basic ${Buffer.from(`alertmanager:${SECRETS.ALERT_WEBHOOK_TOKEN}`).toString('base64')}` };
+    expect((await postAlert('generic', { title: 'basic', service: unique('auth') }, basic)).status).toBe(202);
+    expect((await post(`alertWebhook/generic?token=${SECRETS.ALERT_WEBHOOK_TOKEN}`, { title: 'query', service: unique('auth') })).status).toBe(202);
+    const grafanaBody = JSON.stringify(forService('grafana', 'grafana/firing.json', unique('auth')));
+    const sig = createHmac('sha256', SECRETS.GRAFANA_WEBHOOK_SECRET).update(grafanaBody).digest('hex');
+    expect((await post('alertWebhook/grafana', grafanaBody, { 'X-Grafana-Alerting-Signature': sig })).status).toBe(202);
+    expect((await post('alertWebhook/grafana', grafanaBody, { 'X-Grafana-Alerting-Signature': 'f'.repeat(64) })).status).toBe(401);
+    const sentryBody = JSON.stringify(forService('sentry', 'sentry/event-alert.json', unique('auth')));
+    const ssig = createHmac('sha256', SECRETS.SENTRY_CLIENT_SECRET).update(sentryBody).digest('hex');
+    expect((await post('alertWebhook/sentry', sentryBody, { 'Sentry-Hook-Signature': ssig })).status).toBe(202);
+  });
+});
+
+describe('bad input', () => {
+  async function rejected(id: unknown) {
+    const snap = await db().collection('rejectedAlerts').doc(String(id)).get();
+    return snap.data() ?? {};
+  }
+
+  it('a body that is not JSON: 400, kept as text in rejectedAlerts', async () => {
+    const res = await post('alertWebhook/generic', '{"title": "oops', { ...bearer(), 'Content-Type': 'text/plain' });
+    expect(res.status).toBe(400);
+    expect(String(res.body.error)).toMatch(/not JSON/);
+    const r = await rejected(res.body.rejectedId);
+    expect(r).toMatchObject({ source: 'generic', raw: '{"title": "oops', truncated: false });
+    expect(r.receivedAt).toBeTruthy();
+  });
+
+  it('the wrong shape: 400 naming the failing fields, kept with its reason', async () => {
+    const res = await postAlert('alertmanager', { version: '4', alerts: [{ status: 'exploded', labels: {} }] });
+    expect(res.status).toBe(400);
+    const paths = (res.body.details as { path: string }[]).map((d) => d.path);
+    expect(paths).toContain('alerts.0.status');
+    const r = await rejected(res.body.rejectedId);
+    expect(r.reason).toMatch(/not a valid alertmanager payload/);
+    expect(JSON.parse(String(r.raw))).toMatchObject({ version: '4' });
+  });
+
+  it('an empty alerts list: 400 "holds no alert"', async () => {
+    const res = await postAlert('alertmanager', fixture('alertmanager/empty.json'));
+    expect(res.status).toBe(400);
+    expect(String(res.body.error)).toMatch(/holds no alert/);
+  });
+
+  it('unknown source 404, other methods 405, above 1 MiB 413', async () => {
+    expect((await postAlert('nagios', { title: 'x' })).status).toBe(404);
+    const get = await fetch(`http://127.0.0.1:5001/${process.env.GCLOUD_PROJECT}/us-central1/alertWebhook/generic`, { headers: bearer() });
+    expect(get.status).toBe(405);
+    const big = JSON.stringify({ title: 'big', description: 'x'.repeat(1024 * 1024 + 10) });
+    const res = await postAlert('generic', big);
+    expect(res.status).toBe(413);
+    const r = await rejected(res.body.rejectedId);
+    expect(r).toMatchObject({ truncated: true, status: 413 });
+  });
+
+  it('a poison Pub/Sub message is stored and acknowledged, not retried', async () => {
+    const messageId = await publish('alerts', 'this is not json', { source: 'generic' });
+    const r = await waitFor(async () => (await db().collection('rejectedAlerts').doc(`msg-${messageId}`).get()).data(), 'the poison message in rejectedAlerts');
+    expect(r).toMatchObject({ via: 'pubsub', raw: 'this is not json', messageId });
+    const unknown = await publish('alerts', JSON.stringify({ title: 'x' }), { source: 'nagios' });
+    const u = await waitFor(async () => (await db().collection('rejectedAlerts').doc(`msg-${unknown}`).get()).data(), 'the unknown-source message');
+    expect(u.reason).toMatch(/unknown source "nagios"/);
+  });
+});
+
+describe('Pub/Sub, deduplication and grouping', () => {
+  it('recognises a Cloud Monitoring notification published with no attribute', async () => {
+    const service = unique('monitoring');
+    await publish('alerts', forService('cloud-monitoring', 'cloud-monitoring/firing.json', service));
+    const incident = await waitForIncident(service);
+    expect(incident).toMatchObject({ source: 'cloud-monitoring', title: expected['cloud-monitoring/firing.json']?.[0]?.title });
+  });
+
+  it('a redelivered message (same messageId) changes nothing', async () => {
+    const service = unique('redelivery');
+    const msg = message({ title: 'Disk 91% full', service, environment: 'production', severity: 'warning' }, { source: 'generic' });
+    const first = await ingestAlertMessage(msg);
+    const second = await ingestAlertMessage({ ...msg, eventId: randomUUID() });
+    expect(first.status).toBe('ingested');
+    expect(second.status).toBe('duplicate');
+    const [incident] = await incidentsOf(service);
+    const alerts = await db().collection(`incidents/${incident?.id}/alerts`).get();
+    expect(alerts.size).toBe(1);
+    expect(alerts.docs[0]?.get('occurrences')).toBe(1);
+  });
+
+  it('alerts of one new group arriving in parallel open exactly one incident', async () => {
+    const service = unique('parallel');
+    const payload = (n: number) => ({ title: 'Error budget burn', service, environment: 'production', severity: 'error', fingerprint: `fp-${n}`, labels: { alertname: 'ErrorBudgetBurn', pod: `p${n}` } });
+    const results = await Promise.all([0, 1, 2, 3, 4, 5].map((n) => ingestAlertMessage(message(payload(n), { source: 'generic' }))));
+    expect(new Set(results.flatMap((r) => r.incidentIds)).size).toBe(1);
+    expect(results.filter((r) => r.created.length === 1)).toHaveLength(1);
+    // Two more through the topic, concurrently.
+    await Promise.all([publish('alerts', payload(6), { source: 'generic' }), publish('alerts', payload(7), { source: 'generic' })]);
+    const incident = await waitForIncident(service, (i) => i.alertCount === 8);
+    expect(await incidentsOf(service)).toHaveLength(1);
+    expect(incident.firingCount).toBe(8);
+  });
+
+  it('an alert that fires again within the reopen window reopens its incident', async () => {
+    const service = unique('reopen');
+    const alert = { title: 'Replica lag', service, environment: 'production', severity: 'error', fingerprint: 'lag-1' };
+    await postAlert('generic', alert);
+    const incident = await waitForIncident(service);
+    await postAlert('generic', { ...alert, status: 'resolved' });
+    await waitForIncident(service, (i) => i.status === 'resolved');
+    await postAlert('generic', alert);
+    const reopened = await waitForIncident(service, (i) => i.status === 'triggered' && i.reopenCount === 1);
+    expect(reopened.id).toBe(incident.id);
+    expect(await incidentsOf(service)).toHaveLength(1);
+    expect((await timelineOf(incident.id)).some((e) => e.type === 'reopened')).toBe(true);
+  });
+
+  it('a small storm: one incident, exact counts, at most 10 Slack calls', { timeout: 240_000 }, async () => {
+    const service = unique('storm');
+    const distinct = 120;
+    const repeats = 30;
+    const payload = (n: number) => ({ version: '4', status: 'firing', alerts: [{ status: 'firing', fingerprint: `storm-${n}`, labels: { alertname: 'PodNotReady', service, env: 'production', severity: 'warning', pod: `pod-${n}` }, annotations: { summary: `Pod ${n} not ready` }, startsAt: new Date().toISOString() }] });
+    await warmAlertWorkers(6);
+    // Published at a steady 10 messages/s, as a monitoring system would send them.
+    await atRate(distinct + repeats, 10, (n) => publish('alerts', payload(n < distinct ? n : n % 10), { source: 'alertmanager' }));
+    const incident = await waitForIncident(service, (i) => i.alertCount === distinct, 90_000);
+    expect(await incidentsOf(service)).toHaveLength(1);
+    const occurrencesOf = async () => (await db().collection(`incidents/${incident.id}/alerts`).get()).docs.reduce((sum, d) => sum + Number(d.get('occurrences')), 0);
+    await waitFor(async () => (await occurrencesOf()) === distinct + repeats, `occurrences to sum to ${distinct + repeats}`, 60_000);
+    const alerts = await db().collection(`incidents/${incident.id}/alerts`).get();
+    expect(alerts.size).toBe(distinct);
+    expect(await occurrencesOf()).toBe(distinct + repeats);
+    const calls = await slackCallsFor(service, incident.slack as string | null);
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.length).toBeLessThanOrEqual(10);
+  });
+});
