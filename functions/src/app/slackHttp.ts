@@ -11,7 +11,7 @@ import { uidForSlackUser, type SlackConfig } from '../domain/slack/slackConfig';
 import { verifySlackSignature } from '../domain/slack/signature';
 import { pipelineConfig } from '../adapters/configFiles';
 import { decode } from '../adapters/firestoreCodec';
-import { adminApp } from '../adapters/firebase';
+import { uidByEmail } from '../adapters/auth';
 import { log } from '../adapters/logs';
 import { slackClient } from '../adapters/slack';
 import { col, updatesCol } from '../adapters/store';
@@ -61,8 +61,7 @@ export async function actorForSlackUser(slackUserId: string, config: SlackConfig
         const r = await slackClient(settings.token ?? '', settings.apiUrl).call<{ user?: { profile?: { email?: string } } }>('users.info', { user: slackUserId });
         const email = r.user?.profile?.email;
         if (!email) return null;
-        const { getAuth } = require('firebase-admin/auth') as typeof import('firebase-admin/auth');
-        return (await getAuth(adminApp()).getUserByEmail(email)).uid;
+        return uidByEmail(email);
       })();
       const uid = await Promise.race([lookup, new Promise<null>((r) => setTimeout(() => r(null), 1200))]);
       if (uid) actor = uid;
