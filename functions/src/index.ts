@@ -6,3 +6,6 @@ export { onUpdateCreated } from './triggers/onUpdateCreated';
 export { onNotificationCreated } from './triggers/onNotificationCreated';
 export { deliverNotification } from './triggers/deliverNotification';
 export { slackCommands, slackInteractions } from './triggers/slackCommands';
+export { onIncidentWritten } from './triggers/onIncidentWritten';
+export { onPostmortemWritten } from './triggers/onPostmortemWritten';
+export { remindUnacknowledged, remindOverdue } from './triggers/reminders';

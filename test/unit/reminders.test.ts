@@ -151,10 +151,10 @@ describe('overdueReminders', () => {
     expect(ny('2026-12-08T05:00:00Z')).toMatchObject({ key: 'inc-1:postmortem:2026-12-08', daysOverdue: 3 });
   });
 
-  it('uses the policy time zone when none is given', () => {
-    const policy = policySchema.parse({ reminders: { timeZone: 'Asia/Tokyo' } });
-    // 2026-12-07T15:00Z is 00:00 on Dec 8 in Tokyo (UTC+9).
-    expect(overdueReminders({ postmortems: [pm()], now: d('2026-12-07T15:00:00Z'), policy })[0]?.key).toBe('inc-1:postmortem:2026-12-08');
+  it('uses UTC when no time zone is given', () => {
+    // 2026-12-07T15:00Z is 00:00 on Dec 8 in Tokyo (UTC+9) but still Dec 7 in UTC.
+    expect(overdueReminders({ postmortems: [pm()], now: d('2026-12-07T15:00:00Z'), policy: DEFAULT_POLICY })[0]?.key).toBe('inc-1:postmortem:2026-12-07');
+    expect(overdueReminders({ postmortems: [pm()], now: d('2026-12-07T15:00:00Z'), policy: DEFAULT_POLICY, timeZone: 'Asia/Tokyo' })[0]?.key).toBe('inc-1:postmortem:2026-12-08');
   });
 
   it('no postmortem reminder once published, or without a due date', () => {

@@ -242,7 +242,7 @@ async function perform(ctx: DeliveryContext): Promise<void> {
       // A ready-made message (drill reports): to the announcement channel and the incident channel.
       const data = ctx.notification.effect as Extract<Notice, { kind: 'message' }>;
       const msg = { text: data.text, blocks: (data.blocks ?? []) as SlackMessage['blocks'] };
-      await step(ctx, 'announce-channel', () => post(ctx, announceChannel(ctx), msg));
+      if (!data.channelOnly || !ctx.incident.slack) await step(ctx, 'announce-channel', () => post(ctx, announceChannel(ctx), msg));
       if (ctx.incident.slack) await postInChannel(ctx, 'post', msg);
       return;
     }
@@ -264,7 +264,12 @@ function slackUserOf(config: SlackConfig, owner: string | null): string | null {
 }
 
 async function post(ctx: DeliveryContext, channel: string, msg: SlackMessage): Promise<{ channel: string; ts: string }> {
-  const r = await ctx.slack.call<{ channel: string; ts: string }>('chat.postMessage', { channel, text: msg.text, blocks: msg.blocks, unfurl_links: false });
+  const r = await ctx.slack.call<{ channel: string; ts: string }>('chat.postMessage', {
+    channel,
+    text: msg.text,
+    ...(msg.blocks.length ? { blocks: msg.blocks } : {}),
+    unfurl_links: false,
+  });
   return { channel: r.channel, ts: r.ts };
 }
 

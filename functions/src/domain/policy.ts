@@ -31,7 +31,6 @@ export const policySchema = z
       .prefault({}),
     reminders: z
       .object({
-        timeZone: z.string().default('Etc/UTC'),
         unacknowledged: z
           .object({
             severities: z.array(z.enum(SEVERITIES)).default(['SEV1', 'SEV2']),
@@ -41,8 +40,6 @@ export const policySchema = z
           })
           .strict()
           .prefault({}),
-        /** Local hour (0-23, in timeZone) of the daily overdue-postmortem reminder. */
-        overdueHour: z.number().int().min(0).max(23).default(9),
       })
       .strict()
       .prefault({}),

@@ -243,6 +243,8 @@ export interface PlanInput {
   previous: Postmortem | null;
   now: Date;
   policy: Policy;
+  /** IANA time zone the markdown shows times in (the REMINDER_TIME_ZONE param); default UTC. */
+  timeZone?: string;
 }
 
 export interface PlanResult {
@@ -344,9 +346,9 @@ function deepEqual(a: unknown, b: unknown): boolean {
  *   reopened incident resolved again), recording the old copy in `revisions`.
  *   An existing postmortem whose incident's severity left both lists is kept
  *   (its text is never thrown away) and becomes optional.
- * - The markdown is rendered in `policy.reminders.timeZone`.
+ * - The markdown is rendered in `timeZone` (default UTC).
  */
-export function planPostmortem({ incident, timeline, previous, now, policy }: PlanInput): PlanResult | null {
+export function planPostmortem({ incident, timeline, previous, now, policy, timeZone = 'Etc/UTC' }: PlanInput): PlanResult | null {
   if (previous && previous.status === 'published') return { postmortem: previous, changed: false };
   if (incident.status !== 'resolved' && incident.status !== 'closed') return null;
   if (!incident.resolvedAt) return null;
@@ -409,7 +411,7 @@ export function planPostmortem({ incident, timeline, previous, now, policy }: Pl
     };
   }
 
-  next.markdown = renderMarkdown(next, { timeZone: policy.reminders.timeZone });
+  next.markdown = renderMarkdown(next, { timeZone });
   if (previous && COMPARED_KEYS.every((k) => deepEqual(next[k], previous[k]))) return { postmortem: previous, changed: false };
   next.updatedAt = now;
   return { postmortem: next, changed: true };

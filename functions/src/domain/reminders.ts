@@ -62,7 +62,7 @@ export interface OverdueInput {
   postmortems: readonly Postmortem[];
   now: Date;
   policy: Policy;
-  /** IANA time zone of the daily keys and day counts; default `policy.reminders.timeZone`. */
+  /** IANA time zone of the daily keys and day counts (the REMINDER_TIME_ZONE param); default UTC. */
   timeZone?: string;
 }
 
@@ -73,7 +73,7 @@ export interface OverdueInput {
  * zone), so one reminder per item per local day. Input order is kept.
  */
 export function overdueReminders({ postmortems, now, policy, timeZone }: OverdueInput): OverdueReminder[] {
-  const tz = timeZone ?? policy.reminders.timeZone;
+  const tz = timeZone ?? 'Etc/UTC';
   const today = localTime(now, tz).date;
   const out: OverdueReminder[] = [];
   for (const pm of postmortems) {

@@ -143,7 +143,7 @@ export type Notice =
   | { kind: 'slack_reply'; responseUrl: string; text: string }
   | { kind: 'reminder'; key: string; level: number; mention: string }
   | { kind: 'overdue'; key: string; itemKind: 'postmortem' | 'action_item'; title: string; owner: string | null; daysOverdue: number }
-  | { kind: 'message'; text: string; blocks?: Record<string, unknown>[] };
+  | { kind: 'message'; text: string; blocks?: Record<string, unknown>[]; channelOnly?: boolean };
 
 /** What a notification document in the outbox carries. */
 export type OutboxPayload = Effect | Notice;

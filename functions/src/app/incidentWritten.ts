@@ -1,0 +1,25 @@
+// What follows from a write to an incident or a postmortem (Firestore triggers).
+// Incident documents are written up to once a second during a storm, so the
+// common case must return at once.
+import type { DocumentData } from 'firebase-admin/firestore';
+import type { Postmortem } from '../domain/postmortem';
+import { decode } from '../adapters/firestoreCodec';
+import { postmortemEdited, resolvedNow, syncPostmortem } from './postmortems';
+import { reminderTimeZone } from './timeZone';
+
+export async function incidentWritten(incidentId: string, before: DocumentData | null, after: DocumentData | null): Promise<void> {
+  if (resolvedNow(before as { status: never } | null, after as { status: never } | null)) {
+    await syncPostmortem(incidentId, reminderTimeZone());
+  }
+}
+
+/** Fields the pipeline derives on a postmortem: a change to only these is its own echo. */
+const DERIVED = new Set(['markdown', 'reminderDueAt']);
+
+export async function postmortemWritten(incidentId: string, before: DocumentData | null, after: DocumentData | null): Promise<void> {
+  if (!after) return;
+  const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after)]);
+  const edited = [...keys].some((k) => !DERIVED.has(k) && JSON.stringify(before?.[k]) !== JSON.stringify(after[k]));
+  if (!edited) return;
+  await postmortemEdited(incidentId, before ? decode<Postmortem>(before) : null, reminderTimeZone());
+}

@@ -1,0 +1,82 @@
+// Use cases: the postmortem of an incident. Created (as a draft, with a frozen
+// copy of the timeline) when the incident resolves, refreshed when a reopened
+// incident resolves again; its markdown follows the responders' edits; and
+// publishing it closes the incident.
+import { type Postmortem, planPostmortem, renderMarkdown } from '../domain/postmortem';
+import type { Incident, TimelineEntry } from '../domain/types';
+import { pipelineConfig } from '../adapters/configFiles';
+import { decode } from '../adapters/firestoreCodec';
+import { db } from '../adapters/firebase';
+import { log } from '../adapters/logs';
+import { col, outboxDoc, readIncident, timelineCol, updatesCol } from '../adapters/store';
+
+/**
+ * The earliest date a reminder is due for: the postmortem itself while it is
+ * not published, or any action item not done. Stored on the document so the
+ * daily schedule finds what is overdue with one query.
+ */
+export function reminderDueAt(pm: Pick<Postmortem, 'status' | 'dueAt' | 'actionItems'>): Date | null {
+  const dates: Date[] = [];
+  if (pm.status !== 'published' && pm.dueAt) dates.push(pm.dueAt);
+  for (const item of pm.actionItems ?? []) if (!item.done && item.dueAt) dates.push(item.dueAt);
+  return dates.length ? new Date(Math.min(...dates.map((d) => d.getTime()))) : null;
+}
+
+/** Creates or refreshes the postmortem of a resolved incident (idempotent). */
+export async function syncPostmortem(incidentId: string, timeZone: string, now: () => Date = () => new Date()): Promise<'created' | 'updated' | 'unchanged' | 'none'> {
+  const { policy } = pipelineConfig();
+  const ref = col.postmortems().doc(incidentId);
+  const outcome = await db().runTransaction(async (tx) => {
+    const incident = await readIncident(tx, incidentId);
+    if (!incident) return 'none' as const;
+    const [pmSnap, timelineSnap] = await Promise.all([tx.get(ref), tx.get(timelineCol(incidentId).orderBy('at').orderBy('seq'))]);
+    const previous = pmSnap.exists ? decode<Postmortem>(pmSnap.data()) : null;
+    const timeline = timelineSnap.docs.map((d) => decode<TimelineEntry & { seq?: number }>(d.data())).map(({ seq: _seq, ...e }) => e);
+    const at = now();
+    const plan = planPostmortem({ incident, timeline, previous, now: at, policy, timeZone });
+    if (!plan) return 'none' as const;
+    if (!plan.changed) return 'unchanged' as const;
+    tx.set(ref, { ...plan.postmortem, reminderDueAt: reminderDueAt(plan.postmortem) });
+    const due = plan.postmortem.dueAt ? ` It is due ${plan.postmortem.dueAt.toISOString().slice(0, 10)}.` : ' It is optional for this severity.';
+    const text = previous
+      ? `:memo: The postmortem picked up the new timeline (the incident was reopened and resolved again).`
+      : `:memo: A postmortem draft was created${plan.postmortem.owner ? `, owned by ${plan.postmortem.owner}` : ''}.${due}`;
+    tx.create(col.notifications().doc(), outboxDoc(incidentId, { kind: 'message', text, channelOnly: true }, { now: at, drill: incident.drill }));
+    return previous ? ('updated' as const) : ('created' as const);
+  });
+  log.info('postmortem sync', { event: 'postmortem_sync', incidentId, outcome });
+  return outcome;
+}
+
+/**
+ * After a responder edits a postmortem: keep the markdown and the reminder
+ * date in step with the content, and close the incident once it is published.
+ */
+export async function postmortemEdited(incidentId: string, before: Postmortem | null, timeZone: string, now: () => Date = () => new Date()): Promise<void> {
+  const ref = col.postmortems().doc(incidentId);
+  await db().runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (!snap.exists) return;
+    const pm = decode<Postmortem & { reminderDueAt?: Date | null }>(snap.data());
+    const markdown = renderMarkdown(pm, { timeZone });
+    const due = reminderDueAt(pm);
+    const patch: Record<string, unknown> = {};
+    if (markdown !== pm.markdown) patch.markdown = markdown;
+    if ((due?.getTime() ?? null) !== (pm.reminderDueAt?.getTime() ?? null)) patch.reminderDueAt = due;
+    if (Object.keys(patch).length) tx.update(ref, patch);
+  });
+  const after = decode<Postmortem & { updatedBy?: string }>((await ref.get()).data());
+  if (after.status === 'published' && before?.status !== 'published') {
+    // Publishing closes the incident, through a status update like any other.
+    const update = updatesCol(incidentId).doc('postmortem-published');
+    await db().runTransaction(async (tx) => {
+      if ((await tx.get(update)).exists) return;
+      tx.create(update, { action: 'close', requestedBy: after.updatedBy ?? 'system', via: 'postmortem', requestedAt: now(), message: 'postmortem published' });
+    });
+  }
+}
+
+/** Whether an incident write means a postmortem should be created or refreshed. */
+export function resolvedNow(before: Pick<Incident, 'status'> | null, after: Pick<Incident, 'status'> | null): boolean {
+  return after?.status === 'resolved' && before?.status !== 'resolved';
+}
