@@ -108,7 +108,7 @@ describe('overdueReminders', () => {
     drill: false,
     ...overrides,
   });
-  const utc = (now: Date, postmortems: Postmortem[]) => overdueReminders({ postmortems, now, policy: DEFAULT_POLICY, timeZone: 'Etc/UTC' });
+  const utc = (now: Date, postmortems: Postmortem[]) => overdueReminders({ postmortems, now, timeZone: 'Etc/UTC' });
   const item = (overrides: Partial<ActionItem> = {}): ActionItem => ({ title: 'Cap gateway retries', owner: 'slack:U7', dueAt: d('2026-12-01T00:00:00Z'), done: false, ...overrides });
 
   it('nothing before the due date, nor at it', () => {
@@ -144,7 +144,7 @@ describe('overdueReminders', () => {
   });
 
   it('daily keys change at local midnight in America/New_York, not at UTC midnight', () => {
-    const ny = (iso: string) => overdueReminders({ postmortems: [pm()], now: d(iso), policy: DEFAULT_POLICY, timeZone: 'America/New_York' })[0];
+    const ny = (iso: string) => overdueReminders({ postmortems: [pm()], now: d(iso), timeZone: 'America/New_York' })[0];
     // 2026-12-08T00:30Z is still 19:30 on Dec 7 in New York (EST, UTC−5).
     expect(ny('2026-12-08T00:30:00Z')).toMatchObject({ key: 'inc-1:postmortem:2026-12-07', daysOverdue: 2 });
     expect(ny('2026-12-08T04:59:59Z')).toMatchObject({ key: 'inc-1:postmortem:2026-12-07', daysOverdue: 2 });
@@ -153,8 +153,8 @@ describe('overdueReminders', () => {
 
   it('uses UTC when no time zone is given', () => {
     // 2026-12-07T15:00Z is 00:00 on Dec 8 in Tokyo (UTC+9) but still Dec 7 in UTC.
-    expect(overdueReminders({ postmortems: [pm()], now: d('2026-12-07T15:00:00Z'), policy: DEFAULT_POLICY })[0]?.key).toBe('inc-1:postmortem:2026-12-07');
-    expect(overdueReminders({ postmortems: [pm()], now: d('2026-12-07T15:00:00Z'), policy: DEFAULT_POLICY, timeZone: 'Asia/Tokyo' })[0]?.key).toBe('inc-1:postmortem:2026-12-08');
+    expect(overdueReminders({ postmortems: [pm()], now: d('2026-12-07T15:00:00Z') })[0]?.key).toBe('inc-1:postmortem:2026-12-07');
+    expect(overdueReminders({ postmortems: [pm()], now: d('2026-12-07T15:00:00Z'), timeZone: 'Asia/Tokyo' })[0]?.key).toBe('inc-1:postmortem:2026-12-08');
   });
 
   it('no postmortem reminder once published, or without a due date', () => {

@@ -36,11 +36,10 @@ export async function remindUnacknowledged(now: Date = new Date()): Promise<numb
 }
 
 export async function remindOverdue(timeZone: string, now: Date = new Date()): Promise<number> {
-  const { policy } = pipelineConfig();
   const snap = await col.postmortems().where('reminderDueAt', '<=', now).get();
   const postmortems = snap.docs.map((d) => decode<Postmortem>({ ...d.data(), incidentId: d.id }));
   let sent = 0;
-  for (const r of overdueReminders({ postmortems, now, policy, timeZone })) {
+  for (const r of overdueReminders({ postmortems, now, timeZone })) {
     const notice: Notice = { kind: 'overdue', key: r.key, itemKind: r.kind, title: r.title, owner: r.owner, daysOverdue: r.daysOverdue };
     if (await sendOnce(r.key, r.incidentId, r.drill, notice, now)) sent++;
   }

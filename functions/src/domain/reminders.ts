@@ -61,7 +61,6 @@ export interface OverdueReminder {
 export interface OverdueInput {
   postmortems: readonly Postmortem[];
   now: Date;
-  policy: Policy;
   /** IANA time zone of the daily keys and day counts (the REMINDER_TIME_ZONE param); default UTC. */
   timeZone?: string;
 }
@@ -72,7 +71,7 @@ export interface OverdueInput {
  * postmortem, published or not). Keys are daily (now's local date in the time
  * zone), so one reminder per item per local day. Input order is kept.
  */
-export function overdueReminders({ postmortems, now, policy, timeZone }: OverdueInput): OverdueReminder[] {
+export function overdueReminders({ postmortems, now, timeZone }: OverdueInput): OverdueReminder[] {
   const tz = timeZone ?? 'Etc/UTC';
   const today = localTime(now, tz).date;
   const out: OverdueReminder[] = [];
