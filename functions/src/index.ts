@@ -9,3 +9,4 @@ export { slackCommands, slackInteractions } from './triggers/slackCommands';
 export { onIncidentWritten } from './triggers/onIncidentWritten';
 export { onPostmortemWritten } from './triggers/onPostmortemWritten';
 export { remindUnacknowledged, remindOverdue } from './triggers/reminders';
+export { deployWebhook, onDeployPublished, onCloudBuild, onDeployWritten } from './triggers/deploys';

@@ -35,6 +35,16 @@ export interface FaultPlan {
 
 export const BOT_USER = 'UBOT00001';
 
+const JSON_ARGS = new Set(['blocks', 'attachments', 'metadata', 'view']);
+
+function parseJsonArg(v: string): unknown {
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return v;
+  }
+}
+
 export class FakeSlack {
   calls: SlackCall[] = [];
   channels = new Map<string, Channel>();
@@ -218,7 +228,8 @@ export class FakeSlack {
         if (type.includes('application/json') && body) args = { ...args, ...(JSON.parse(body) as Record<string, unknown>) };
         else if (body) {
           for (const [k, v] of new URLSearchParams(body)) {
-            args[k] = /^[[{]/.test(v) ? (JSON.parse(v) as unknown) : v;
+            // @slack/web-api sends structured arguments (blocks...) as JSON text.
+            args[k] = JSON_ARGS.has(k) ? parseJsonArg(v) : v;
           }
         }
         const r = this.handle(m[1], args, req.headers.authorization);

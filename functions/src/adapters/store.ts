@@ -23,6 +23,7 @@ export const col = {
   config: () => db().collection('config'),
   slackState: () => db().collection('slackState'),
   reminders: () => db().collection('reminders'),
+  statsContrib: () => db().collection('statsContrib'),
 };
 
 export const incidentRef = (id: string) => col.incidents().doc(id);
@@ -80,4 +81,16 @@ export function enqueueEffects(tx: Writer, incidentId: string, effects: Effect[]
     tx.create(ref, outboxDoc(incidentId, effect, meta, seq));
     return ref;
   });
+}
+
+/** FieldValue.arrayUnion, loaded lazily with the Firestore client. */
+export function arrayUnion(...values: unknown[]) {
+  const { FieldValue } = require('firebase-admin/firestore') as typeof import('firebase-admin/firestore');
+  return FieldValue.arrayUnion(...values);
+}
+
+/** FieldValue.increment, loaded lazily with the Firestore client. */
+export function increment(n: number) {
+  const { FieldValue } = require('firebase-admin/firestore') as typeof import('firebase-admin/firestore');
+  return FieldValue.increment(n);
 }

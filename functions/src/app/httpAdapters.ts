@@ -37,3 +37,8 @@ export async function serveSlack(kind: 'command' | 'interaction', req: Request, 
   const handler = kind === 'command' ? handleSlackCommand : handleSlackInteraction;
   send(res, await handler(toRequestLike(req), settings));
 }
+
+export async function serveDeployWebhook(req: Request, res: Response, token: string | null) {
+  const { handleDeployWebhook } = await import('./deploys.js');
+  send(res, await handleDeployWebhook(toRequestLike(req), token));
+}

@@ -1,16 +1,25 @@
-// What follows from a write to an incident or a postmortem (Firestore triggers).
+// What follows from a write to an incident, a postmortem or a deploy (Firestore triggers).
 // Incident documents are written up to once a second during a storm, so the
 // common case must return at once.
 import type { DocumentData } from 'firebase-admin/firestore';
 import type { Postmortem } from '../domain/postmortem';
 import { decode } from '../adapters/firestoreCodec';
 import { postmortemEdited, resolvedNow, syncPostmortem } from './postmortems';
+import { linkDeployToOpenIncidents } from './deploys';
+import { recordDeployStats, recordIncidentStats, statsKeyOfIncident } from './stats';
 import { reminderTimeZone } from './timeZone';
 
 export async function incidentWritten(incidentId: string, before: DocumentData | null, after: DocumentData | null): Promise<void> {
   if (resolvedNow(before as { status: never } | null, after as { status: never } | null)) {
     await syncPostmortem(incidentId, reminderTimeZone());
   }
+  if (statsKeyOfIncident(before) !== statsKeyOfIncident(after)) await recordIncidentStats(incidentId, after);
+}
+
+/** A deploy was stored or changed: link a new one to the open incidents it landed during; keep the insights. */
+export async function deployWritten(deployId: string, before: DocumentData | null, after: DocumentData | null): Promise<void> {
+  if (!before && after) await linkDeployToOpenIncidents(deployId);
+  await recordDeployStats(deployId, after);
 }
 
 /** Fields the pipeline derives on a postmortem: a change to only these is its own echo. */

@@ -13,7 +13,7 @@ import { decode } from '../adapters/firestoreCodec';
 import { db } from '../adapters/firebase';
 import { log } from '../adapters/logs';
 import { loadRunbooks } from '../adapters/runbookFiles';
-import { alertsCol, appendTimeline, checklistCol, col, enqueueEffects, newId, writeIncident } from '../adapters/store';
+import { alertsCol, appendTimeline, arrayUnion, checklistCol, col, enqueueEffects, newId, writeIncident } from '../adapters/store';
 import { storeRejected } from './rejected';
 import { scheduleRollups } from './rollupIncident';
 
@@ -133,6 +133,9 @@ export async function ingestAlertMessage(msg: AlertMessage, now: () => Date = ()
     for (const a of plan.alerts) tx.set(alertsCol(a.incidentId).doc(a.alertId), a.record);
     for (const [incidentId, entries] of timelineBy) appendTimeline(tx, incidentId, entries);
     for (const c of checklists) for (const { id, ...step } of c.items) tx.set(checklistCol(c.incidentId).doc(id), step);
+    for (const p of plan.incidents.filter((x) => x.created)) {
+      for (const d of p.incident.deploys) tx.update(col.deploys().doc(d.id), { incidentIds: arrayUnion(p.incident.id) });
+    }
     const drillOf = new Map(plan.incidents.map((p) => [p.incident.id, p.incident.drill]));
     const effectsBy = new Map<string, typeof plan.effects>();
     for (const e of plan.effects) effectsBy.set(e.incidentId, [...(effectsBy.get(e.incidentId) ?? []), e]);

@@ -1,0 +1,107 @@
+// Use cases: deploy events. Each source (the webhook, the `deploys` topic,
+// Cloud Build notifications) stores `deploys/{id}` idempotently; the
+// onDeployWritten trigger then links the deploy to open incidents of its
+// service that it landed during.
+import { deployFromCloudBuild, deployLandsDuring, deployTimelineMessage, mergeDeploys, parseDeployEvent, type DeployRecord, toDeployRef } from '../domain/deploys';
+import { tokenMatches } from '../domain/auth';
+import { parseJson } from '../domain/sources';
+import { type Incident, OPEN_STATUSES, SYSTEM } from '../domain/types';
+import { pipelineConfig } from '../adapters/configFiles';
+import { decode } from '../adapters/firestoreCodec';
+import { db } from '../adapters/firebase';
+import { log } from '../adapters/logs';
+import { appendTimeline, arrayUnion, col, enqueueEffects, readIncident, writeIncident } from '../adapters/store';
+import type { HttpRequestLike, HttpResult } from './alertWebhook';
+import { storeRejected } from './rejected';
+
+/** Stores a deploy once: a second delivery of the same event changes nothing. */
+export async function storeDeploy(deploy: DeployRecord): Promise<'stored' | 'duplicate'> {
+  const ref = col.deploys().doc(deploy.id);
+  const { id: _id, ...data } = deploy;
+  const outcome = await db().runTransaction(async (tx) => {
+    if ((await tx.get(ref)).exists) return 'duplicate' as const;
+    tx.create(ref, { ...data, incidentIds: [] });
+    return 'stored' as const;
+  });
+  log.info('deploy recorded', { event: 'deploy', deployId: deploy.id, service: deploy.service, version: deploy.version, source: deploy.source, outcome });
+  return outcome;
+}
+
+/** POST /deployWebhook, with Bearer DEPLOY_WEBHOOK_TOKEN. */
+export async function handleDeployWebhook(req: HttpRequestLike, token: string | null, now: Date = new Date()): Promise<HttpResult> {
+  if (req.method !== 'POST') return { status: 405, body: { error: `method ${req.method} is not allowed: send deploys with POST` }, headers: { Allow: 'POST' } };
+  if (!tokenMatches(req.headers, req.query, token)) {
+    const why = token ? 'a missing or wrong credential' : 'DEPLOY_WEBHOOK_TOKEN is not configured on the server';
+    return { status: 401, body: { error: `unauthorized: ${why}. Send "Authorization: Bearer <DEPLOY_WEBHOOK_TOKEN>"` }, headers: { 'WWW-Authenticate': 'Bearer realm="deploys"' } };
+  }
+  const raw = req.rawBody.toString('utf8');
+  const reject = async (error: string, details: unknown[] = []) => {
+    const rejectedId = await storeRejected({ source: 'deploy', reason: error, details, raw, via: 'http', status: 400, now });
+    return { status: 400, body: { error, details, rejectedId } };
+  };
+  if (req.rawBody.length > 1024 * 1024) return reject('the body is larger than 1 MiB');
+  const parsed = parseJson(raw);
+  if (!parsed.ok) return reject(parsed.error);
+  const result = parseDeployEvent(parsed.value, now, 'webhook');
+  if (!result.ok) return reject(result.error, result.details);
+  const outcome = await storeDeploy(result.deploy);
+  return { status: outcome === 'stored' ? 201 : 200, body: { id: result.deploy.id, status: outcome } };
+}
+
+/** A message on the `deploys` topic. Poison messages are kept and acknowledged. */
+export async function ingestDeployMessage(messageId: string, data: Buffer, publishTime: Date): Promise<void> {
+  const raw = data.toString('utf8');
+  const parsed = parseJson(raw);
+  const result = parsed.ok ? parseDeployEvent(parsed.value, publishTime, 'pubsub') : null;
+  if (!result || !result.ok) {
+    const reason = !parsed.ok ? parsed.error : result && !result.ok ? result.error : 'invalid';
+    await storeRejected({ id: `deploy-${messageId}`, source: 'deploy', reason, details: result && !result.ok ? result.details : [], raw, via: 'pubsub', messageId, now: new Date() });
+    return;
+  }
+  await storeDeploy(result.deploy);
+}
+
+/** A Cloud Build notification (`cloud-builds` topic): successful builds naming a service are deploys. */
+export async function ingestCloudBuild(messageId: string, data: Buffer, publishTime: Date): Promise<void> {
+  const parsed = parseJson(data.toString('utf8'));
+  const result = parsed.ok ? deployFromCloudBuild(parsed.value, publishTime) : { ok: false as const, skip: parsed.error };
+  if (!result.ok) {
+    log.info('cloud build notification skipped', { event: 'cloud_build_skipped', messageId, reason: result.skip });
+    return;
+  }
+  await storeDeploy(result.deploy);
+}
+
+/**
+ * A new deploy lands during open incidents of its service: it joins their
+ * `deploys`, with a timeline entry and a Slack post.
+ */
+export async function linkDeployToOpenIncidents(deployId: string, now: () => Date = () => new Date()): Promise<string[]> {
+  const { policy } = pipelineConfig();
+  const snap = await col.deploys().doc(deployId).get();
+  if (!snap.exists) return [];
+  const deploy = decode<DeployRecord & { incidentIds?: string[] }>({ ...snap.data(), id: deployId });
+  const open = await col.incidents().where('service', '==', deploy.service).where('status', 'in', [...OPEN_STATUSES]).get();
+  const linked: string[] = [];
+  for (const doc of open.docs) {
+    const candidate = decode<Incident>({ ...doc.data(), id: doc.id });
+    if (candidate.drill !== deploy.drill || !deployLandsDuring(deploy, candidate, policy)) continue;
+    const done = await db().runTransaction(async (tx) => {
+      const incident = await readIncident(tx, doc.id);
+      if (!incident || incident.deploys.some((d) => d.id === deployId)) return false;
+      const at = now();
+      const ref = toDeployRef(deploy);
+      writeIncident(tx, { ...incident, deploys: mergeDeploys(incident.deploys, [ref]), updatedAt: at });
+      appendTimeline(tx, incident.id, [
+        { at, type: 'deploy_linked', actor: SYSTEM, message: deployTimelineMessage(deploy, incident.createdAt), data: { deployId, version: deploy.version, service: deploy.service } },
+      ]);
+      enqueueEffects(tx, incident.id, [{ kind: 'deploy_linked', deploy: ref }], { now: at, drill: incident.drill });
+      tx.update(col.deploys().doc(deployId), { incidentIds: arrayUnion(incident.id) });
+      return true;
+    });
+    if (done) linked.push(doc.id);
+  }
+  if (linked.length) log.info('deploy linked to open incidents', { event: 'deploy_linked', deployId, incidentIds: linked });
+  return linked;
+}
+
