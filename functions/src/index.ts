@@ -10,3 +10,4 @@ export { onIncidentWritten } from './triggers/onIncidentWritten';
 export { onPostmortemWritten } from './triggers/onPostmortemWritten';
 export { remindUnacknowledged, remindOverdue } from './triggers/reminders';
 export { deployWebhook, onDeployPublished, onCloudBuild, onDeployWritten } from './triggers/deploys';
+export { runDrill, playDrill, finishDrills } from './triggers/drills';

@@ -9,6 +9,7 @@ import { type SlackConfig, slackConfigSchema } from '../domain/slack/slackConfig
 import { ConfigError, formatIssue, parseYamlOrThrow } from '../domain/yamlConfig';
 import { projectRoot } from './projectRoot';
 import { readRunbooks } from './runbookFiles';
+import { readScenarios } from './scenarioFiles';
 
 export function readConfigFile<T>(name: string, schema: import('zod').ZodType<T>): T {
   const file = path.join(projectRoot(), 'config', name);
@@ -62,5 +63,6 @@ export function validateProjectFiles(): { issues: string[]; summary: string } {
   attempt('link templates', () => readConfigFile('links.yaml', linksConfigSchema).links.length);
   attempt('Slack config', () => (readConfigFile('slack.yaml', slackConfigSchema), 1));
   attempt('runbooks', () => readRunbooks().length);
+  attempt('drill scenarios', () => readScenarios().length);
   return { issues, summary: counts.join(', ') };
 }

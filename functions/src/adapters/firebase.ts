@@ -10,7 +10,8 @@ function app() {
   const { getApps, initializeApp } = require('firebase-admin/app') as typeof import('firebase-admin/app');
   // On the emulators, name the emulated service account up front: otherwise
   // every new instance's first task enqueue probes for one (~150 ms).
-  return getApps()[0] ?? initializeApp(process.env.CLOUD_TASKS_EMULATOR_HOST ? { serviceAccountId: 'emulated-service-acct@email.com' } : undefined);
+  // The default app only: firebase-functions keeps a named app of its own.
+  return getApps().find((a) => a.name === '[DEFAULT]') ?? initializeApp(process.env.CLOUD_TASKS_EMULATOR_HOST ? { serviceAccountId: 'emulated-service-acct@email.com' } : undefined);
 }
 
 export function db(): Firestore {

@@ -6,12 +6,14 @@ import type { Postmortem } from '../domain/postmortem';
 import { decode } from '../adapters/firestoreCodec';
 import { postmortemEdited, resolvedNow, syncPostmortem } from './postmortems';
 import { linkDeployToOpenIncidents } from './deploys';
+import { drillIncidentResolved } from './drills';
 import { recordDeployStats, recordIncidentStats, statsKeyOfIncident } from './stats';
 import { reminderTimeZone } from './timeZone';
 
 export async function incidentWritten(incidentId: string, before: DocumentData | null, after: DocumentData | null): Promise<void> {
   if (resolvedNow(before as { status: never } | null, after as { status: never } | null)) {
     await syncPostmortem(incidentId, reminderTimeZone());
+    if (after?.drill) await drillIncidentResolved({ id: incidentId, drillId: (after.drillId as string | null) ?? null });
   }
   if (statsKeyOfIncident(before) !== statsKeyOfIncident(after)) await recordIncidentStats(incidentId, after);
 }

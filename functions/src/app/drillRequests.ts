@@ -1,0 +1,30 @@
+// The runDrill callable: validate the request, record the drill, and hand the
+// playback to the playDrill task.
+import { parseScenario } from '../domain/drills';
+import { ConfigError, formatIssue } from '../domain/yamlConfig';
+import { loadScenario } from '../adapters/scenarioFiles';
+import { enqueueTask } from '../adapters/tasks';
+import { startDrill } from './drills';
+
+export async function startDrillFromRequest(data: { scenario?: string; yaml?: string; service?: string; speed?: number }, uid: string): Promise<{ drillId: string }> {
+  let scenario;
+  let name: string;
+  if (data.yaml) {
+    const parsed = parseScenario(data.yaml, 'request.yaml');
+    if (!parsed.ok) throw new Error(parsed.issues.map(formatIssue).join('\n'));
+    scenario = parsed.value;
+    name = scenario.name;
+  } else if (data.scenario && /^[\w.-]+$/.test(data.scenario)) {
+    try {
+      scenario = loadScenario(data.scenario).scenario;
+    } catch (e) {
+      throw new Error(e instanceof ConfigError ? e.message : (e as Error).message);
+    }
+    name = data.scenario;
+  } else {
+    throw new Error('give `scenario` (the name of a shipped scenario) or `yaml` (a scenario file\'s text)');
+  }
+  const drillId = await startDrill({ scenario, scenarioName: name, startedBy: uid, service: data.service ?? null, speed: data.speed ?? 1 });
+  await enqueueTask('playDrill', { drillId }, { id: `play-${drillId}` });
+  return { drillId };
+}

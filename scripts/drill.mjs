@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// npm run drill -- <scenario> [--service NAME] [--speed N] [--no-wait] [--project ID]
+//   Runs a drill: its alerts go through the real `alerts` topic, marked as a
+//   drill, at their times (divided by --speed); then waits until the drill is
+//   scored (its first incident resolves, or its time limit passes).
+// npm run drill -- --from-incident <incidentId> [--out FILE] [--run ...]
+//   Replays a stored incident: writes its alert sequence as a scenario file.
+// npm run drill -- --list
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { adminTarget, explain } from './lib/admin.mjs';
+import { ROOT } from './lib/emulators.mjs';
+
+const target = adminTarget(process.argv.slice(2));
+const args = target.rest;
+const opt = (name) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const require = createRequire(import.meta.url);
+const lib = (p) => {
+  try {
+    return require(path.join(ROOT, 'lib/functions/src', p));
+  } catch (e) {
+    if (e.code === 'MODULE_NOT_FOUND') {
+      console.error('npm run drill: the functions are not built: run `npm run build` first.');
+      process.exit(1);
+    }
+    throw e;
+  }
+};
+const usage = 'usage: npm run drill -- <scenario> [--service NAME] [--speed N] [--no-wait]\n       npm run drill -- --from-incident <incidentId> [--out FILE] [--run]\n       npm run drill -- --list';
+
+const files = lib('adapters/scenarioFiles.js');
+const drills = lib('app/drills.js');
+const domain = lib('domain/drills.js');
+const { ConfigError } = lib('domain/yamlConfig.js');
+
+async function run(scenario, name) {
+  const speed = Number(opt('--speed') ?? 1);
+  if (!Number.isFinite(speed) || speed < 1) throw new Error('--speed must be a number ≥ 1');
+  const drillId = await drills.startDrill({ scenario, scenarioName: name, startedBy: `cli:${process.env.USER ?? 'local'}`, service: opt('--service') ?? null, speed });
+  console.log(`drill ${drillId}: "${scenario.name}" on service ${opt('--service') ?? scenario.service}${speed > 1 ? ` at ${speed}× speed` : ''}`);
+  console.log(`  expected: acknowledge within ${scenario.expect.acknowledgeWithinSeconds} s; runbook steps: ${scenario.expect.runbookSteps.length}; time limit ${scenario.timeLimitMinutes} min`);
+  let last = -1;
+  const sent = await drills.playDrill(drillId, (i, total) => {
+    const pct = Math.floor((i / total) * 10);
+    if (pct !== last) {
+      last = pct;
+      process.stdout.write(`  alerts sent: ${i}/${total}\n`);
+    }
+  });
+  console.log(`  all ${sent} alerts published. The incidents are flagged [DRILL] and announced in the training channel.`);
+  if (args.includes('--no-wait')) return;
+  const { getFirestore } = require('firebase-admin/firestore');
+  const ref = getFirestore(target.app).doc(`drills/${drillId}`);
+  console.log('  waiting for the drill to be scored (resolve its first incident, or wait for the time limit)...');
+  for (;;) {
+    const d = (await ref.get()).data();
+    if (d?.status === 'scored') {
+      console.log(`\n${d.report}`);
+      return;
+    }
+    if (d && d.deadlineAt.toMillis() <= Date.now()) await drills.finishOverdueDrills();
+    await new Promise((r) => setTimeout(r, 2000));
+  }
+}
+
+try {
+  if (args.includes('--list')) {
+    for (const name of files.scenarioNames()) {
+      const { scenario } = files.loadScenario(name);
+      console.log(`${name.padEnd(20)} ${scenario.name} (${scenario.service}, ${scenario.alerts.length} alert steps)`);
+    }
+    process.exit(0);
+  }
+  const from = opt('--from-incident');
+  if (from) {
+    const scenario = await drills.scenarioOfIncident(from);
+    const out = opt('--out') ?? path.join(ROOT, 'scenarios', `replay-${from}.yaml`);
+    fs.writeFileSync(out, domain.scenarioToYaml(scenario));
+    console.log(`wrote ${path.relative(process.cwd(), out)}: ${scenario.alerts.length} alert steps from incident ${from}`);
+    if (args.includes('--run')) await run(scenario, path.basename(out, '.yaml'));
+    process.exit(0);
+  }
+  const name = args.find((a, i) => !a.startsWith('--') && !['--service', '--speed', '--out'].includes(args[i - 1]));
+  if (!name) {
+    console.error(usage);
+    process.exit(2);
+  }
+  const { scenario } = files.loadScenario(name);
+  await run(scenario, path.basename(name, '.yaml'));
+  process.exit(0);
+} catch (e) {
+  console.error(`npm run drill: ${e instanceof ConfigError ? e.message : explain(e, target)}`);
+  process.exit(1);
+}
