@@ -1,11 +1,10 @@
 // Alert ingestion on the emulators: every source's fixtures through the real
 // webhook, bad input, authentication, Pub/Sub delivery, deduplication,
 // grouping under concurrency, reopen and auto-resolve, and a small storm.
-import { createHmac, randomUUID } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ingestAlertMessage } from '../../functions/src/app/ingestAlerts';
 import { withServiceAndEnvironment } from '../../functions/src/domain/drills';
 import type { AlertSource } from '../../functions/src/domain/types';
 import { atRate, bearer, db, warmAlertWorkers, incidentsOf, post, postAlert, publish, SECRETS, slackCallsFor, timelineOf, unique, waitFor, waitForIncident } from '../support/emulator';
@@ -19,13 +18,6 @@ function forService(source: AlertSource, name: string, service: string) {
   withServiceAndEnvironment(source, payload, service, null);
   return payload;
 }
-
-const message = (data: unknown, attributes: Record<string, string>, messageId = randomUUID()) => ({
-  messageId,
-  eventId: randomUUID(),
-  data: Buffer.from(JSON.stringify(data)),
-  attributes,
-});
 
 describe('every source through the webhook', () => {
   const cases: [AlertSource, string, string | null][] = [
@@ -119,38 +111,12 @@ describe('bad input', () => {
   });
 });
 
-describe('Pub/Sub, deduplication and grouping', () => {
+describe('Pub/Sub and grouping (redelivery and parallel arrivals: faults.test.ts)', () => {
   it('recognises a Cloud Monitoring notification published with no attribute', async () => {
     const service = unique('monitoring');
     await publish('alerts', forService('cloud-monitoring', 'cloud-monitoring/firing.json', service));
     const incident = await waitForIncident(service);
     expect(incident).toMatchObject({ source: 'cloud-monitoring', title: expected['cloud-monitoring/firing.json']?.[0]?.title });
-  });
-
-  it('a redelivered message (same messageId) changes nothing', async () => {
-    const service = unique('redelivery');
-    const msg = message({ title: 'Disk 91% full', service, environment: 'production', severity: 'warning' }, { source: 'generic' });
-    const first = await ingestAlertMessage(msg);
-    const second = await ingestAlertMessage({ ...msg, eventId: randomUUID() });
-    expect(first.status).toBe('ingested');
-    expect(second.status).toBe('duplicate');
-    const [incident] = await incidentsOf(service);
-    const alerts = await db().collection(`incidents/${incident?.id}/alerts`).get();
-    expect(alerts.size).toBe(1);
-    expect(alerts.docs[0]?.get('occurrences')).toBe(1);
-  });
-
-  it('alerts of one new group arriving in parallel open exactly one incident', async () => {
-    const service = unique('parallel');
-    const payload = (n: number) => ({ title: 'Error budget burn', service, environment: 'production', severity: 'error', fingerprint: `fp-${n}`, labels: { alertname: 'ErrorBudgetBurn', pod: `p${n}` } });
-    const results = await Promise.all([0, 1, 2, 3, 4, 5].map((n) => ingestAlertMessage(message(payload(n), { source: 'generic' }))));
-    expect(new Set(results.flatMap((r) => r.incidentIds)).size).toBe(1);
-    expect(results.filter((r) => r.created.length === 1)).toHaveLength(1);
-    // Two more through the topic, concurrently.
-    await Promise.all([publish('alerts', payload(6), { source: 'generic' }), publish('alerts', payload(7), { source: 'generic' })]);
-    const incident = await waitForIncident(service, (i) => i.alertCount === 8);
-    expect(await incidentsOf(service)).toHaveLength(1);
-    expect(incident.firingCount).toBe(8);
   });
 
   it('an alert that fires again within the reopen window reopens its incident', async () => {

@@ -31,6 +31,8 @@ export interface FaultPlan {
   retryAfter?: number;
   /** Only calls to these methods count (default: all). */
   methods?: string[];
+  /** Only calls whose arguments contain this text count (e.g. a test's unique service). */
+  match?: string;
 }
 
 export const BOT_USER = 'UBOT00001';
@@ -89,9 +91,10 @@ export class FakeSlack {
   }
 
   /** Decides whether this call gets an injected fault. */
-  private fault(method: string): { status: number; retryAfter?: number } | null {
+  private fault(method: string, args: Record<string, unknown>): { status: number; retryAfter?: number } | null {
     const f = this.faults;
     if (f.methods && !f.methods.includes(method)) return null;
+    if (f.match && !JSON.stringify(args).includes(f.match)) return null;
     if (f.pattern && f.pattern.length > 0) {
       const next = f.pattern.shift() ?? 'ok';
       if (next === 'ok') return null;
@@ -106,7 +109,7 @@ export class FakeSlack {
 
   handle(method: string, args: Record<string, unknown>, auth: string | undefined): { status: number; body: unknown; headers?: Record<string, string> } {
     const record = (answer: string) => this.calls.push({ method, args, at: Date.now(), answer });
-    const injected = this.fault(method);
+    const injected = this.fault(method, args);
     if (injected) {
       record(String(injected.status));
       if (injected.status === 429) {
