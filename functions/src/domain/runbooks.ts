@@ -345,14 +345,16 @@ export function runbookSpecificity(runbook: Runbook, subject: RunbookSubject): n
     severity: subject.severity,
   };
   let count = 0;
+  // severity.matches compares with lower-case words (the rules' schema lowers them).
+  const lower = (words: string[]) => words.map((w) => w.toLowerCase());
   for (const f of RUNBOOK_MATCH_FIELDS) {
     const want = m[f];
     if (want === undefined) continue;
-    if (!matches(want, values[f])) return null;
+    if (!matches(lower(want), values[f])) return null;
     count++;
   }
   for (const [label, want] of Object.entries(m.labels ?? {})) {
-    if (!matches(want, subject.labels[label])) return null;
+    if (!matches(lower(want), subject.labels[label])) return null;
     count++;
   }
   return count;

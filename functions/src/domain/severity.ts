@@ -3,7 +3,8 @@
 import { z } from 'zod';
 import { type AlertSource, type RoutingHints, type Severity, SEVERITIES } from './types';
 
-const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+/** A word to compare; kept lower-case, since every comparison ignores case. */
+const scalar = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v).toLowerCase());
 
 const condition = z
   .object({
@@ -98,15 +99,27 @@ export function lessSevere(a: Severity, b: Severity): Severity {
   return rank(a) >= rank(b) ? a : b;
 }
 
+/** Whether `value` is one of `words` (already lower-case: see `scalar`). */
+function oneOf(words: readonly string[], v: string | null): boolean {
+  if (v === null) return false;
+  for (const w of words) if (w === v) return true;
+  return false;
+}
+
+const regexes = new Map<string, RegExp>();
+
 export function matches(m: Matcher, value: string | null | undefined): boolean {
   const v = value === null || value === undefined || value === '' ? null : value.toLowerCase();
-  const eq = (x: string) => v !== null && x.toLowerCase() === v;
-  if (typeof m === 'string') return eq(m);
-  if (Array.isArray(m)) return m.some(eq);
+  if (typeof m === 'string') return v !== null && m === v;
+  if (Array.isArray(m)) return oneOf(m, v);
   if (m.present !== undefined && (v !== null) !== m.present) return false;
-  if (m.in && !m.in.some(eq)) return false;
-  if (m.notIn && m.notIn.some(eq)) return false;
-  if (m.regex !== undefined && (v === null || !new RegExp(m.regex, 'i').test(value ?? ''))) return false;
+  if (m.in && !oneOf(m.in, v)) return false;
+  if (m.notIn && oneOf(m.notIn, v)) return false;
+  if (m.regex !== undefined) {
+    let re = regexes.get(m.regex);
+    if (!re) regexes.set(m.regex, (re = new RegExp(m.regex, 'i')));
+    if (v === null || !re.test(value ?? '')) return false;
+  }
   return true;
 }
 

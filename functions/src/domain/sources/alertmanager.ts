@@ -6,7 +6,7 @@
 // a few URLs: see `normalizePromAlert`.
 import { z } from 'zod';
 import type { AlertSource, Link, NormalizedAlert } from '../types';
-import { defineSource, firstOf, labelsFingerprint, labelMap, link, nonEmpty, optionalLabels, toDate } from './common';
+import { defineSource, firstOf, labelsFingerprint, labelMap, link, links, nonEmpty, optionalLabels, toDate } from './common';
 
 /** The fields of one alert that Alertmanager and Grafana both send. */
 export const promAlertFields = {
@@ -61,10 +61,12 @@ export function dedupeLinks(links: Link[]): Link[] {
 export function silenceLink(externalURL: string | null | undefined, labels: Record<string, string>): Link[] {
   const base = nonEmpty(externalURL)?.replace(/\/+$/, '');
   if (!base) return [];
-  const matchers = Object.keys(labels)
-    .sort()
-    .map((k) => `${k}="${(labels[k] ?? '').replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`)
-    .join(',');
+  let matchers = '';
+  for (const k of Object.keys(labels).sort()) {
+    const v = labels[k] ?? '';
+    const escaped = v.includes('\\') || v.includes('"') ? v.replaceAll('\\', '\\\\').replaceAll('"', '\\"') : v;
+    matchers += `${matchers ? ',' : ''}${k}="${escaped}"`;
+  }
   return link('Silence in Alertmanager', `${base}/#/silences/new?filter=${encodeURIComponent(`{${matchers}}`)}`);
 }
 
@@ -81,12 +83,13 @@ export const alertmanager = defineSource({
   name: 'alertmanager',
   schema,
   normalize(p) {
-    return p.alerts.map((a) =>
-      normalizePromAlert('alertmanager', a, [
-        ...link('Prometheus', a.generatorURL),
-        ...link('Runbook', a.annotations.runbook_url),
-        ...silenceLink(p.externalURL, a.labels),
-      ]),
-    );
+    return p.alerts.map((a) => {
+      const found = links([
+        ['Prometheus', a.generatorURL],
+        ['Runbook', a.annotations.runbook_url],
+      ]);
+      found.push(...silenceLink(p.externalURL, a.labels));
+      return normalizePromAlert('alertmanager', a, found);
+    });
   },
 });

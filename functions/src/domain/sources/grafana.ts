@@ -7,7 +7,7 @@
 // leaves it out). Links: dashboard, panel, the alert rule (generatorURL),
 // silence, and a `runbook_url` annotation, each where present.
 import { z } from 'zod';
-import { defineSource, link } from './common';
+import { defineSource, links } from './common';
 import { normalizePromAlert, promAlertFields } from './alertmanager';
 
 const grafanaAlert = z.object({
@@ -34,13 +34,17 @@ export const grafana = defineSource({
   schema,
   normalize(p) {
     return p.alerts.map((a) =>
-      normalizePromAlert('grafana', a, [
-        ...link('Grafana dashboard', a.dashboardURL),
-        ...link('Grafana panel', a.panelURL),
-        ...link('Grafana alert rule', a.generatorURL),
-        ...link('Silence in Grafana', a.silenceURL),
-        ...link('Runbook', a.annotations.runbook_url),
-      ]),
+      normalizePromAlert(
+        'grafana',
+        a,
+        links([
+          ['Grafana dashboard', a.dashboardURL],
+          ['Grafana panel', a.panelURL],
+          ['Grafana alert rule', a.generatorURL],
+          ['Silence in Grafana', a.silenceURL],
+          ['Runbook', a.annotations.runbook_url],
+        ]),
+      ),
     );
   },
 });

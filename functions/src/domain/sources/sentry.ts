@@ -136,7 +136,7 @@ function issueAlert(p: SentryPayload, event: SentryEvent, legacy: boolean): Norm
   const project = legacy ? firstOf(p.project, p.project_slug, projectSlugIn(event.url)) : firstOf(projectSlugIn(event.url));
   const issueId = firstOf(event.issue_id, issueIdIn(event.issue_url), issueIdIn(event.web_url), legacy ? p.id : null, legacy ? issueIdIn(p.url) : null);
   const fingerprint = issueId !== null ? `issue:${issueId}` : `event:${stableId(canonicalJson({ project, title }), 16)}`;
-  const rule = legacy ? firstOf(...(p.triggering_rules ?? [])) : firstOf(p.data?.triggered_rule, p.data?.issue_alert?.title);
+  const rule = legacy ? ((p.triggering_rules ?? []).map(nonEmpty).find((r) => r !== null) ?? null) : firstOf(p.data?.triggered_rule, p.data?.issue_alert?.title);
   const labels = project !== null && tags.project === undefined ? { ...tags, project } : tags;
   const links: Link[] = legacy
     ? [...link('Sentry issue', p.url), ...link('Sentry event', event.web_url)]
