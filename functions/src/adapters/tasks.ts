@@ -37,10 +37,14 @@ export class TaskNotDue extends Error {
 
 /**
  * Cloud Tasks dispatches a task at its scheduleTime; the Cloud Tasks emulator
- * dispatches at once. A task that arrives early waits out up to `maxWaitMs`
- * (never in production) and otherwise throws TaskNotDue so the queue retries it.
+ * ignores scheduleTime and dispatches at once (and, while a task waits for a
+ * retry, spins its dispatch loop without pause, starving a small machine).
+ * So a task that arrives early waits out the rest in the function: on the
+ * emulator always (up to 10 minutes), in production only the last 2 seconds,
+ * and otherwise throws TaskNotDue so the queue retries it. Production never
+ * dispatches early, so this never pauses there.
  */
-export async function untilDue(dueAt: unknown, maxWaitMs = 2000): Promise<void> {
+export async function untilDue(dueAt: unknown, maxWaitMs = process.env.FUNCTIONS_EMULATOR === 'true' ? 600_000 : 2000): Promise<void> {
   if (typeof dueAt !== 'number') return;
   const early = dueAt - Date.now();
   if (early <= 0) return;

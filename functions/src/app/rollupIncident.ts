@@ -49,10 +49,14 @@ export async function rollupIncident(incidentId: string, second: number = Math.f
     if (!snap.exists) return;
     const incident = decode<Incident & { rolledUpFor?: number }>({ ...snap.data(), id: incidentId });
     if ((incident.rolledUpFor ?? 0) >= second) return; // a roll-up for this second (or later) already ran
-    // Counted without a transaction: counting inside one would lock the whole
-    // alerts collection and stall every concurrent ingest. An alert committed
-    // after this count asked for a later roll-up, which will include it.
-    const [total, firing] = await Promise.all([alertsCol(incidentId).count().get(), alertsCol(incidentId).where('status', '==', 'firing').count().get()]);
+    // Counted outside the write: a read-write transaction counting would lock
+    // the whole alerts collection and stall every concurrent ingest. An alert
+    // committed after this count asked for a later roll-up, which will include it.
+    // Both counts from one consistent snapshot (a read-only transaction takes no locks).
+    const [total, firing] = await db().runTransaction(
+      (tx) => Promise.all([tx.get(alertsCol(incidentId).count()), tx.get(alertsCol(incidentId).where('status', '==', 'firing').count())]),
+      { readOnly: true },
+    );
     const alertCount = total.data().count;
     const firingCount = firing.data().count;
     const countsChanged = alertCount !== incident.alertCount || firingCount !== incident.firingCount;

@@ -21,7 +21,8 @@
 //   tag (no colon, or nothing after it) becomes the label `tag:<name>` = "true",
 //   so it cannot clash with a `key:value` tag and rules can still match it
 //   (`labels: { "tag:critical": "true" }`). A key given twice keeps every value,
-//   joined with "," (Datadog allows `role:web,role:api`).
+//   joined with "," (Datadog allows `role:web,role:api`). Where `$TAGS` and the
+//   title's scope both name a key, `$TAGS` wins; the scope only fills gaps.
 // - Status: `transition` Recovered → resolved, anything else (Triggered,
 //   Re-Triggered, Warn, No Data, Renotify...) → firing; the default body reads
 //   the transition from the title prefix.
@@ -124,7 +125,10 @@ export const datadog = defineSource({
     const isDefaultBody = transition === null && cycle === null;
     const status = /^recovered$/i.test(transition ?? parsed.transition ?? '') ? 'resolved' : 'firing';
 
-    const labels = addDatadogTags(addDatadogTags({}, parsed.scope), p.tags);
+    // $TAGS are the monitor's tags; the title's scope only fills what they lack.
+    const labels = addDatadogTags({}, p.tags);
+    const scope = parseDatadogTags(parsed.scope);
+    for (const k in scope) labels[k] ??= scope[k] as string;
     const host = nonEmpty(p.host);
     if (host !== null && labels.host === undefined) labels.host = host;
 
