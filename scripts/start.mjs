@@ -66,7 +66,7 @@ function banner() {
     `  Slack            POST ${functionsUrl(PROJECT_ID, 'slackCommands')}  and  ${functionsUrl(PROJECT_ID, 'slackInteractions')}`,
     '  Pub/Sub topics   alerts, deploys (emulator 127.0.0.1:8085)',
     '  Firestore        127.0.0.1:8080    Auth 127.0.0.1:9099    Functions 127.0.0.1:5001    Cloud Tasks 127.0.0.1:9499',
-    ...(hosting ? ['  Console          http://127.0.0.1:5000'] : []),
+    ...(hosting ? ['  Console          http://127.0.0.1:5000   (a local user: npm run role -- you@example.com responder; password "password")'] : []),
     '',
     'Send a first alert:',
     `  curl -i -X POST -H 'Authorization: Bearer ${token}' -H 'Content-Type: application/json' \\`,

@@ -21,7 +21,10 @@ import { db, postAlert, unique, waitFor, waitForIncident } from '../support/emul
 import { at, incident as incidentFixture, T0 } from '../support/factories';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const SCREENSHOT = path.join(ROOT, 'docs', 'console-incident.png');
+// Every run saves the incident page to test-results/; UPDATE_SCREENSHOT=1 also
+// refreshes the README's picture in docs/ (so a test run leaves git clean).
+const SCREENSHOT = path.join(ROOT, 'test-results', 'console-incident.png');
+const DOCS_SCREENSHOT = path.join(ROOT, 'docs', 'console-incident.png');
 const HOSTING = `http://127.0.0.1:${process.env.HOSTING_PORT ?? '5000'}`;
 const portOf = (hostPort: string | undefined, fallback: string) => hostPort?.split(':').pop() || fallback;
 const EMULATOR_PORTS = `firestore:${portOf(process.env.FIRESTORE_EMULATOR_HOST, '8080')},auth:${portOf(process.env.FIREBASE_AUTH_EMULATOR_HOST, '9099')}`;
@@ -141,6 +144,8 @@ describe('responder console', { timeout: 180_000 }, () => {
 
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(fs.readFileSync(SCREENSHOT).subarray(1, 4).toString()).toBe('PNG');
+    if (process.env.UPDATE_SCREENSHOT === '1') fs.copyFileSync(SCREENSHOT, DOCS_SCREENSHOT);
   });
 
   it('an invalid move shows the rejection reason next to its button, and SEV and notes go through', async () => {
