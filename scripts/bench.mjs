@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
-import { emulatorEnvironment, FIREBASE_BIN, ROOT, CACHE, SetupError } from './lib/emulators.mjs';
+import { CACHE, emulatorEnvironmentOr, FIREBASE_BIN, ROOT } from './lib/emulators.mjs';
 import { isolatedProject } from './lib/project.mjs';
 import { freePort, run, shellJoin } from './lib/run.mjs';
 import { percentile } from './lib/storm.mjs';
@@ -95,16 +95,7 @@ const testConfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/support/test
 }
 
 if (!quick) {
-  let setup;
-  try {
-    setup = emulatorEnvironment();
-  } catch (e) {
-    if (e instanceof SetupError) {
-      console.error(e.message);
-      process.exit(1);
-    }
-    throw e;
-  }
+  const setup = emulatorEnvironmentOr();
   // The loopback Slack server of the tests (TypeScript), transpiled for this process.
   const ts = require('typescript');
   fs.mkdirSync(path.join(CACHE, 'bench-tools'), { recursive: true });

@@ -8,8 +8,8 @@
 // npm run drill -- --list
 import fs from 'node:fs';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { adminTarget, explain } from './lib/admin.mjs';
+import { getFirestore } from 'firebase-admin/firestore';
+import { adminTarget, builtModule, explain } from './lib/admin.mjs';
 import { ROOT } from './lib/emulators.mjs';
 
 const target = adminTarget(process.argv.slice(2));
@@ -18,18 +18,7 @@ const opt = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const require = createRequire(import.meta.url);
-const lib = (p) => {
-  try {
-    return require(path.join(ROOT, 'lib/functions/src', p));
-  } catch (e) {
-    if (e.code === 'MODULE_NOT_FOUND') {
-      console.error('npm run drill: the functions are not built: run `npm run build` first.');
-      process.exit(1);
-    }
-    throw e;
-  }
-};
+const lib = (file) => builtModule(file, 'drill');
 const usage = 'usage: npm run drill -- <scenario> [--service NAME] [--speed N] [--no-wait]\n       npm run drill -- --from-incident <incidentId> [--out FILE] [--run]\n       npm run drill -- --list';
 
 const files = lib('adapters/scenarioFiles.js');
@@ -53,7 +42,6 @@ async function run(scenario, name) {
   });
   console.log(`  all ${sent} alerts published. The incidents are flagged [DRILL] and announced in the training channel.`);
   if (args.includes('--no-wait')) return;
-  const { getFirestore } = require('firebase-admin/firestore');
   const ref = getFirestore(target.app).doc(`drills/${drillId}`);
   console.log('  waiting for the drill to be scored (resolve its first incident, or wait for the time limit)...');
   for (;;) {

@@ -4,10 +4,7 @@
 // functions remindUnacknowledged and remindOverdue. On the emulators this is
 // the way to fire them on demand (the Functions emulator cannot trigger
 // 2nd-gen scheduled functions from their firebase-schedule-* topics).
-import path from 'node:path';
-import { createRequire } from 'node:module';
-import { adminTarget, explain } from './lib/admin.mjs';
-import { ROOT } from './lib/emulators.mjs';
+import { adminTarget, builtModule, explain } from './lib/admin.mjs';
 
 const target = adminTarget(process.argv.slice(2));
 const which = target.rest[0] ?? 'all';
@@ -15,14 +12,7 @@ if (!['unacknowledged', 'overdue', 'all'].includes(which)) {
   console.error('usage: npm run remind -- [unacknowledged|overdue|all] [--project ID]');
   process.exit(2);
 }
-const require = createRequire(import.meta.url);
-let reminders;
-try {
-  reminders = require(path.join(ROOT, 'lib/functions/src/app/reminders.js'));
-} catch {
-  console.error('npm run remind: the functions are not built: run `npm run build` first.');
-  process.exit(1);
-}
+const reminders = builtModule('app/reminders.js', 'remind');
 const tz = process.env.REMINDER_TIME_ZONE ?? 'Etc/UTC';
 try {
   if (which !== 'overdue') console.log(`unacknowledged incidents re-announced: ${await reminders.remindUnacknowledged()}`);

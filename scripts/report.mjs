@@ -4,11 +4,8 @@
 // and change failure rate per period and scope; --svg also writes a chart of
 // incidents and deploys per week; --json prints the rows as JSON.
 import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
 import { getFirestore } from 'firebase-admin/firestore';
-import { adminTarget, explain } from './lib/admin.mjs';
-import { ROOT } from './lib/emulators.mjs';
+import { adminTarget, builtModule, explain } from './lib/admin.mjs';
 
 const target = adminTarget(process.argv.slice(2));
 const args = target.rest;
@@ -24,14 +21,7 @@ if ((period && !['week', 'month'].includes(period)) || args.includes('--help')) 
   console.error('usage: npm run report -- [--period week|month] [--service NAME] [--svg FILE] [--json] [--project ID]');
   process.exit(2);
 }
-const require = createRequire(import.meta.url);
-let stats;
-try {
-  stats = require(path.join(ROOT, 'lib/functions/src/domain/stats.js'));
-} catch {
-  console.error('npm run report: the functions are not built: run `npm run build` first.');
-  process.exit(1);
-}
+const stats = builtModule('domain/stats.js', 'report');
 try {
   const snap = await getFirestore(target.app).collection('stats').get();
   const buckets = snap.docs.map((d) => ({ id: d.id, ...d.data() }));

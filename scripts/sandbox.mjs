@@ -5,7 +5,7 @@
 // Usage: node scripts/sandbox.mjs [--offset N] [-- CMD ...]   (no CMD: runs until Ctrl-C)
 import fs from 'node:fs';
 import path from 'node:path';
-import { emulatorEnvironment, FIREBASE_BIN, ROOT, SetupError } from './lib/emulators.mjs';
+import { emulatorEnvironmentOr, FIREBASE_BIN, ROOT } from './lib/emulators.mjs';
 import { isolatedProject } from './lib/project.mjs';
 import { run, shellJoin } from './lib/run.mjs';
 import { emulatorsToRun } from './lib/suite.mjs';
@@ -17,13 +17,7 @@ const cmd = dd >= 0 ? argv.slice(dd + 1) : [];
 const oi = opts.indexOf('--offset');
 const offset = oi >= 0 ? Number(opts[oi + 1]) : 10000;
 const testConfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'support', 'testConfig.json'), 'utf8'));
-let setup;
-try {
-  setup = emulatorEnvironment();
-} catch (e) {
-  if (e instanceof SetupError) { console.error(e.message); process.exit(1); }
-  throw e;
-}
+const setup = emulatorEnvironmentOr();
 const slackPort = Number(process.env.SLACK_TEST_PORT ?? 9911 + offset / 1000);
 const config = isolatedProject(`sandbox-${offset}`, {
   params: { ...testConfig.params, SLACK_API_URL: `http://127.0.0.1:${slackPort}/api/`, CONSOLE_URL: `http://127.0.0.1:${5000 + offset}` },

@@ -4,7 +4,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { emulatorEnvironment, FIREBASE_BIN, ROOT, SetupError } from './lib/emulators.mjs';
+import { emulatorEnvironmentOr, FIREBASE_BIN, ROOT } from './lib/emulators.mjs';
 import { emulatorsToRun, ensureLocalSecrets, functionsUrl, PROJECT_ID } from './lib/suite.mjs';
 import { run, seconds } from './lib/run.mjs';
 
@@ -24,13 +24,7 @@ if ((await run(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cw
 const { secrets, created, file } = ensureLocalSecrets();
 if (created) console.log(`Created ${path.relative(ROOT, file)} from .secret.local.example (local secrets; edit to taste).`);
 
-let setup;
-try {
-  setup = emulatorEnvironment();
-} catch (e) {
-  if (e instanceof SetupError) fail(e.message);
-  throw e;
-}
+const setup = emulatorEnvironmentOr(fail);
 for (const note of setup.notes) console.log(`Using ${note}`);
 
 const only = emulatorsToRun();

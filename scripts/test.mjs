@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { emulatorEnvironment, FIREBASE_BIN, ROOT, SetupError } from './lib/emulators.mjs';
+import { emulatorEnvironmentOr, FIREBASE_BIN, ROOT } from './lib/emulators.mjs';
 import { isolatedProject } from './lib/project.mjs';
 import { freePort, run, seconds, shellJoin } from './lib/run.mjs';
 import { emulatorsToRun } from './lib/suite.mjs';
@@ -41,16 +41,8 @@ async function emulatorStep() {
     console.error(`emulator tests need ports ${busy.join(', ')}, which are in use: stop \`npm start\` (or whatever holds them) first.`);
     return 1;
   }
-  let setup;
-  try {
-    setup = emulatorEnvironment();
-  } catch (e) {
-    if (e instanceof SetupError) {
-      console.error(e.message);
-      return 1;
-    }
-    throw e;
-  }
+  const setup = emulatorEnvironmentOr((message) => console.error(message));
+  if (!setup) return 1;
   const slackPort = await freePort();
   const config = isolatedProject('test', {
     params: { ...testConfig.params, SLACK_API_URL: `http://127.0.0.1:${slackPort}/api/` },

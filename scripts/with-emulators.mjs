@@ -2,7 +2,7 @@
 // npm run with-emulators -- CMD ...: start the suite, run CMD with the emulator
 // hosts exported, stop the suite, exit with CMD's status.
 import path from 'node:path';
-import { emulatorEnvironment, FIREBASE_BIN, ROOT, SetupError } from './lib/emulators.mjs';
+import { emulatorEnvironmentOr, FIREBASE_BIN, ROOT } from './lib/emulators.mjs';
 import { emulatorsToRun, ensureLocalSecrets, PROJECT_ID } from './lib/suite.mjs';
 import { run, shellJoin } from './lib/run.mjs';
 
@@ -13,16 +13,7 @@ if (cmd.length === 0) {
 }
 if ((await run(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT })) !== 0) process.exit(1);
 ensureLocalSecrets();
-let setup;
-try {
-  setup = emulatorEnvironment();
-} catch (e) {
-  if (e instanceof SetupError) {
-    console.error(e.message);
-    process.exit(1);
-  }
-  throw e;
-}
+const setup = emulatorEnvironmentOr();
 const code = await run(FIREBASE_BIN, ['emulators:exec', '--project', PROJECT_ID, '--only', emulatorsToRun().join(','), shellJoin(cmd)], {
   cwd: ROOT,
   env: setup.env,

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { formatDuration } from '../../functions/src/domain/duration';
 import { describe, expect, it } from 'vitest';
 import {
   type DrillChecklistItem,
@@ -7,7 +8,6 @@ import {
   expandDeploy,
   expandScenario,
   findRunbookSteps,
-  formatDrillDuration,
   parseDuration,
   parseScenario,
   type Scenario,
@@ -221,8 +221,8 @@ describe('parseScenario: the schema', () => {
     [190, '3 min 10 s'],
     [300, '5 min'],
     [3720, '1 h 2 min'],
-  ])('formatDrillDuration(%d) = %s', (s, text) => {
-    expect(formatDrillDuration(s)).toBe(text);
+  ])('durations read like the rest of the pipeline: %d s = %s', (s, text) => {
+    expect(formatDuration(s)).toBe(text);
   });
 });
 

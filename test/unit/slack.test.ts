@@ -20,45 +20,16 @@ import { signSlackRequest, verifySlackSignature } from '../../functions/src/doma
 import { routeFor, slackConfigSchema } from '../../functions/src/domain/slack/slackConfig';
 import type { Effect, Incident } from '../../functions/src/domain/types';
 import { parseYaml } from '../../functions/src/domain/yamlConfig';
+import { incident as baseIncident } from '../support/factories';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
 const T0 = new Date('2024-05-01T12:00:00Z');
 const mins = (n: number) => new Date(T0.getTime() + n * 60_000);
 
+/** The factories' incident, as these tests see it: a SEV1 with three alerts, two firing, opened at T0. */
 function incident(over: Partial<Incident> = {}): Incident {
-  return {
-    id: 'inc_abc123',
-    title: 'Checkout error rate above 5%',
-    status: 'triggered',
-    severity: 'SEV1',
-    severitySource: 'rules',
-    source: 'alertmanager',
-    service: 'checkout',
-    environment: 'production',
-    groupKey: 'alertmanager|checkout|production|HighErrorRate',
-    alertCount: 3,
-    firingCount: 2,
-    createdAt: T0,
-    updatedAt: T0,
-    statusChangedAt: T0,
-    acknowledgedAt: null,
-    mitigatedAt: null,
-    resolvedAt: null,
-    closedAt: null,
-    commander: null,
-    resolvedBy: null,
-    drill: false,
-    drillId: null,
-    runbook: null,
-    slack: null,
-    deploys: [],
-    links: [],
-    routing: { channels: [], mentions: [], invite: [] },
-    postmortemRequired: true,
-    reopenCount: 0,
-    ...over,
-  };
+  return baseIncident({ id: 'inc_abc123', severity: 'SEV1', alertCount: 3, firingCount: 2, createdAt: T0, updatedAt: T0, statusChangedAt: T0, ...over });
 }
 
 /** Every string inside the blocks (texts, fields, elements), in order. */

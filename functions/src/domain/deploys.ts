@@ -2,6 +2,7 @@
 // notifications), their document ids, and correlating them with incidents.
 // Pure: time comes in as an argument.
 import { z } from 'zod';
+import { formatMinutes } from './duration';
 import { canonicalJson, stableId } from './hash';
 import type { Policy } from './policy';
 import { type DeployRef, type IncidentStatus, OPEN_STATUSES } from './types';
@@ -313,14 +314,6 @@ export function mergeDeploys(existing: DeployRef[], added: DeployRef[]): DeployR
   const byId = new Map<string, DeployRef>();
   for (const d of [...existing, ...added]) byId.set(d.id, d);
   return [...byId.values()].sort(newestFirst).slice(0, MAX_INCIDENT_DEPLOYS);
-}
-
-/** "23 min", "1 h 5 min", "2 h" (whole minutes, rounded down). */
-export function formatMinutes(totalMinutes: number): string {
-  const h = Math.floor(totalMinutes / 60);
-  const m = totalMinutes % 60;
-  if (h === 0) return `${m} min`;
-  return m === 0 ? `${h} h` : `${h} h ${m} min`;
 }
 
 /**

@@ -54,6 +54,7 @@
 // `environment`); an environment a payload names is kept.
 import { isNode, LineCounter, parseDocument, stringify } from 'yaml';
 import { z } from 'zod';
+import { formatDuration } from './duration';
 import { knownSources, normalizePayload } from './sources';
 import { ALERT_SOURCES, type AlertRecord, type AlertSource, type Incident, type Severity, SYSTEM, type TimelineEntry } from './types';
 import { type ConfigIssue, type Parsed, parseYaml } from './yamlConfig';
@@ -137,19 +138,6 @@ export function parseDuration(value: unknown): number | null {
   return m[1] ? -total : total;
 }
 
-/** "45 s", "3 min 10 s", "5 min", "1 h 2 min" (whole seconds). */
-export function formatDrillDuration(seconds: number): string {
-  const total = Math.max(0, Math.round(seconds));
-  if (total < 60) return `${total} s`;
-  if (total < 3600) {
-    const m = Math.floor(total / 60);
-    const s = total % 60;
-    return s === 0 ? `${m} min` : `${m} min ${s} s`;
-  }
-  const h = Math.floor(total / 3600);
-  const m = Math.floor((total % 3600) / 60);
-  return m === 0 ? `${h} h` : `${h} h ${m} min`;
-}
 
 // ---------------------------------------------------------------------------
 // Placeholders
@@ -354,7 +342,7 @@ export const scenarioSchema = closedObject(
       ctx.addIssue({
         code: 'custom',
         path: ['alerts', i, 'at'],
-        message: `this step ${step.repeat ? 'ends' : 'is'} at ${formatDrillDuration(last)}, after the time limit of ${s.timeLimitMinutes} min`,
+        message: `this step ${step.repeat ? 'ends' : 'is'} at ${formatDuration(last)}, after the time limit of ${s.timeLimitMinutes} min`,
       });
     }
   }
@@ -925,8 +913,8 @@ export function scoreDrill(input: ScoreInput): DrillScore {
   const timeToAcknowledgeSeconds = rawTta === null ? null : Math.round(rawTta);
   const parts: string[] = [
     timeToAcknowledgeSeconds === null
-      ? `not acknowledged (target ${formatDrillDuration(target)})`
-      : `acknowledged in ${formatDrillDuration(timeToAcknowledgeSeconds)} (target ${formatDrillDuration(target)})${acknowledgedInTime ? '' : ', late'}`,
+      ? `not acknowledged (target ${formatDuration(target)})`
+      : `acknowledged in ${formatDuration(timeToAcknowledgeSeconds)} (target ${formatDuration(target)})${acknowledgedInTime ? '' : ', late'}`,
   ];
   if (expected.length > 0) parts.push(`${done.length} of ${expected.length} runbook steps done`);
   parts.push(resolved ? 'resolved' : 'not resolved');
@@ -970,11 +958,11 @@ const clip = (s: string, max = 60) => (s.length <= max ? s : `${s.slice(0, max -
  */
 export function drillReportText(score: DrillScore, scenarioName: string): string {
   const ok = (b: boolean) => (b ? '✓' : '✗');
-  const target = formatDrillDuration(score.acknowledgeTargetSeconds);
+  const target = formatDuration(score.acknowledgeTargetSeconds);
   const parts: string[] = [
     score.timeToAcknowledgeSeconds === null
       ? `not acknowledged (target ${target}) ✗`
-      : `acknowledged in ${formatDrillDuration(score.timeToAcknowledgeSeconds)} (target ${target}) ${ok(score.acknowledgedInTime)}`,
+      : `acknowledged in ${formatDuration(score.timeToAcknowledgeSeconds)} (target ${target}) ${ok(score.acknowledgedInTime)}`,
   ];
   const rb = score.runbookSteps;
   if (rb.expected.length > 0) {

@@ -3,11 +3,13 @@
 //   renderMarkdown(postmortem, { timeZone }) → the document people read
 // No Firebase, no clock: time comes in as `now`.
 import type { PostmortemStatus } from './incident';
+import { formatDuration } from './duration';
 import type { Policy } from './policy';
 import type { DeployRef, Incident, Severity, TimelineEntry } from './types';
 import { SYSTEM } from './types';
 
 export type { PostmortemStatus } from './incident';
+export { formatDuration } from './duration';
 
 export interface ActionItem {
   title: string;
@@ -148,27 +150,6 @@ export function metricsOf(incident: Incident): PostmortemMetrics {
     timeToMitigate: secondsBetween(incident.createdAt, incident.mitigatedAt),
     timeToResolve: secondsBetween(incident.createdAt, incident.resolvedAt),
   };
-}
-
-/** `252` → `4 min 12 s`; the two most significant units, zero units left out. */
-export function formatDuration(seconds: number): string {
-  const sign = seconds < 0 ? '-' : '';
-  let rest = Math.round(Math.abs(seconds));
-  if (rest === 0) return '0 s';
-  const units: [string, number][] = [
-    ['d', 86_400],
-    ['h', 3_600],
-    ['min', 60],
-    ['s', 1],
-  ];
-  const parts: [number, string][] = [];
-  for (const [name, size] of units) {
-    parts.push([Math.floor(rest / size), name]);
-    rest %= size;
-  }
-  const first = parts.findIndex(([n]) => n > 0);
-  const shown = parts.slice(first, first + 2).filter(([n]) => n > 0);
-  return sign + shown.map(([n, name]) => `${n} ${name}`).join(' ');
 }
 
 // ---------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 // Small helpers for Slack text: mrkdwn escaping, links, dates, actors, limits.
 // Pure: every time comes in as an argument.
+import { formatMinutes } from '../duration';
 import type { Actor } from '../types';
 
 /** Escapes Slack's three control characters. Every piece of user-provided text goes through this. */
@@ -80,12 +81,7 @@ export function slackDate(d: Date, format = '{date_short_pretty} {time}'): strin
 
 /** `23 min`, `2 h 5 min`, `3 d 4 h`. */
 export function duration(ms: number): string {
-  const minutes = Math.round(Math.abs(ms) / 60_000);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 24) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
-  const days = Math.floor(hours / 24);
-  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
+  return formatMinutes(Math.abs(ms) / 60_000);
 }
 
 /** `23 min before` / `5 min after` / `at the same time`, of `at` relative to `ref`. */
