@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { matches } from './severity';
 import { type Actor, ALERT_SOURCES, type Severity, SEVERITIES } from './types';
-import { type ConfigIssue, type Parsed, parseYaml } from './yamlConfig';
+import { closedObject, type ConfigIssue, type Parsed, parseYaml } from './yamlConfig';
 
 // ---------------------------------------------------------------------------
 // Types
@@ -67,30 +67,6 @@ export interface RunbookChecklistItem {
 
 // ---------------------------------------------------------------------------
 // Front matter schema
-
-/**
- * An object schema that reports each unknown key at that key (so the issue
- * gets the key's own line), with a hint when only the case is wrong.
- */
-function closedObject<T extends z.core.$ZodLooseShape>(shape: T, where: string, missing: string) {
-  const known = Object.keys(shape);
-  const error = (i: { input: unknown }) => (i.input === undefined || i.input === null ? missing : `${where} must be a map of keys to values`);
-  return z.looseObject(shape, { error }).superRefine(
-    (value, ctx) => {
-      for (const key of Object.keys(value)) {
-        if (known.includes(key)) continue;
-        const hint = known.find((k) => k.toLowerCase() === key.toLowerCase());
-        ctx.addIssue({
-          code: 'custom',
-          path: [key],
-          message: hint ? `unknown key "${key}" (did you mean "${hint}"?)` : `unknown key "${key}" in ${where}; allowed: ${known.join(', ')}`,
-        });
-      }
-    },
-    // Run even when a known key is wrong too, so every problem is reported at once.
-    { when: (payload) => typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value) },
-  );
-}
 
 const word = z
   .union([z.string(), z.number(), z.boolean()], { error: 'expected a word or a list of words' })

@@ -1,7 +1,7 @@
 // Parses a YAML text and validates it with a zod schema. Errors carry the file,
 // the line and the reason, so a broken config points at its own mistake.
 import { isNode, LineCounter, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { z } from 'zod';
 
 export interface ConfigIssue {
   file: string;
@@ -57,4 +57,45 @@ export function parseYamlOrThrow<S extends z.ZodType>(text: string, schema: S, f
   const r = parseYaml(text, schema, file, lineOffset);
   if (!r.ok) throw new ConfigError(r.issues);
   return r.value;
+}
+
+// ---------------------------------------------------------------------------
+// Strict objects with helpful errors (runbook front matter, drill scenarios)
+
+/** Levenshtein distance, for "did you mean" hints on unknown keys. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j] ?? 0;
+      row[j] = Math.min(cur + 1, (row[j - 1] ?? 0) + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+/**
+ * An object schema that reports each unknown key at that key (so the issue
+ * gets the key's own line), with a hint for a near miss.
+ */
+export function closedObject<T extends z.core.$ZodLooseShape>(shape: T, where: string, missing: string) {
+  const known = Object.keys(shape);
+  const error = (i: { input: unknown }) => (i.input === undefined || i.input === null ? missing : `${where} must be a map of keys to values`);
+  return z.looseObject(shape, { error }).superRefine(
+    (value, ctx) => {
+      for (const key of Object.keys(value)) {
+        if (known.includes(key)) continue;
+        const hint = known.find((k) => k.toLowerCase() === key.toLowerCase()) ?? known.find((k) => distance(k.toLowerCase(), key.toLowerCase()) <= 2);
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: hint ? `unknown key "${key}" in ${where} (did you mean "${hint}"?)` : `unknown key "${key}" in ${where}; allowed: ${known.join(', ')}`,
+        });
+      }
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null && !Array.isArray(payload.value) },
+  );
 }
