@@ -115,8 +115,67 @@ describe('replay', () => {
     }, 'the replayed incident with its three alerts');
     expect(replayed).toMatchObject({ drill: true, service, environment: 'production', severity: original.get('severity') });
     expect(String(replayed!.groupKey).endsWith(`|${service}|production|DatabaseQuotaExceeded`)).toBe(true);
-    const order = async (id: string) => (await db().collection(`incidents/${id}/alerts`).orderBy('firstSeenAt').get()).docs.map((d) => d.get('labels').instance);
-    expect(await order(replayed!.id)).toEqual(await order(original.id));
-    expect(await order(original.id)).toEqual(alerts);
+    // The original's order is the order the pipeline saw them; the replay's is the order it sent them in
+    // (each replayed alert carries its send time as startsAt: delivery itself may interleave).
+    const order = async (id: string, field: string) => (await db().collection(`incidents/${id}/alerts`).orderBy(field).get()).docs.map((d) => d.get('labels').instance);
+    expect(await order(original.id, 'firstSeenAt')).toEqual(alerts);
+    expect(await order(replayed!.id, 'startsAt')).toEqual(alerts);
+  });
+});
+
+describe('running a drill in production: the admin-only callable', () => {
+  const AUTH = `http://${process.env.FIREBASE_AUTH_EMULATOR_HOST ?? '127.0.0.1:9099'}`;
+
+  /** An ID token of an Auth emulator user with the given role. */
+  async function idToken(role: string | null): Promise<string> {
+    const email = `${unique(role ?? 'norole')}@example.com`;
+    const { getAuth } = await import('firebase-admin/auth');
+    const user = await getAuth().createUser({ email, password: 'password' });
+    if (role) await getAuth().setCustomUserClaims(user.uid, { role });
+    const res = await fetch(`${AUTH}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo-key`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email, password: 'password', returnSecureToken: true }),
+    });
+    return ((await res.json()) as { idToken: string }).idToken;
+  }
+
+  const call = (token: string, data: unknown) =>
+    fetch(`http://127.0.0.1:5001/${process.env.GCLOUD_PROJECT}/us-central1/runDrill`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ data }),
+    });
+
+  it('refuses responders, and for an admin records the drill and plays it through the playDrill task', { timeout: 180_000 }, async () => {
+    const service = unique('callable');
+    const refused = await call(await idToken('responder'), { scenario: 'slow-dependency', service, speed: 10 });
+    expect(refused.status).toBe(403);
+    const bad = await call(await idToken('admin'), { scenario: '../../etc/passwd' });
+    expect(bad.status).toBe(400);
+    const res = await call(await idToken('admin'), { scenario: 'slow-dependency', service, speed: 10 });
+    expect(res.status).toBe(200);
+    const { result } = (await res.json()) as { result: { drillId: string } };
+    expect(result.drillId).toMatch(/^drill-/);
+    const drillDoc = (await db().doc(`drills/${result.drillId}`).get()).data();
+    expect(drillDoc).toMatchObject({ status: 'running', scenarioName: 'slow-dependency', service, speed: 10 });
+    const incidents = await waitFor(async () => {
+      const list = await drillIncidents(result.drillId);
+      return list.length === 2 ? list : undefined;
+    }, 'the drill incidents played by the task', 120_000);
+    expect(incidents.every((i) => i.drill === true && i.service === service)).toBe(true);
+  });
+
+  it('a drill whose time limit passes is scored as timed out', { timeout: 120_000 }, async () => {
+    const { startDrill, finishOverdueDrills } = await import('../../functions/src/app/drills');
+    const parsed = parseScenario(fs.readFileSync(path.join(ROOT, 'scenarios', 'slow-dependency.yaml'), 'utf8'), 'slow-dependency.yaml');
+    if (!parsed.ok) throw new Error('the scenario does not parse');
+    // Started an hour ago, at normal speed: its 20-minute limit is long past, and nobody responded.
+    const drillId = await startDrill({ scenario: parsed.value, scenarioName: 'slow-dependency', startedBy: 'test', service: unique('timeout'), now: new Date(Date.now() - 3_600_000) });
+    expect(await finishOverdueDrills()).toContain(drillId);
+    const report = (await db().doc(`drills/${drillId}`).get()).data() ?? {};
+    expect(report).toMatchObject({ status: 'scored', timedOut: true, incidentId: null });
+    expect(report.score.timedOut).toBe(true);
+    expect(await finishOverdueDrills()).not.toContain(drillId);
   });
 });

@@ -524,7 +524,9 @@ describe('scenarioFromIncident (replay)', () => {
       labels: { alertname: 'HighErrorRate', route: '/pay', severity: 'critical' },
       links: [{ title: 'Runbook', url: 'https://runbooks.example.com/high-error-rate' }],
       fingerprint: 'fp-pay',
+      startsAt: '{time}',
     });
+    expect(replay.alerts[3]?.payload).toMatchObject({ status: 'resolved', endsAt: '{time}' });
   });
 
   it('keeps the native severity words; an alert without one gets the word for the incident SEV', () => {

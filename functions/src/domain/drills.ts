@@ -712,10 +712,12 @@ export function scenarioFromIncident(input: ReplayInput): Scenario {
     payload.labels = { ...a.labels, alertname: a.alertName };
     if (a.links.length > 0) payload.links = a.links.map((l) => ({ title: l.title, url: l.url }));
     payload.fingerprint = a.fingerprint;
+    // The replayed alerts carry their own send times, so their order survives parallel delivery.
+    payload.startsAt = '{time}';
     steps.push({ at, source: 'generic', payload, repeat: null });
     if (a.status === 'resolved') {
       const end = a.endsAt ?? a.lastSeenAt;
-      const resolved = { ...payload, status: 'resolved', labels: { ...a.labels, alertname: a.alertName } };
+      const resolved = { ...payload, status: 'resolved', labels: { ...a.labels, alertname: a.alertName }, endsAt: '{time}' };
       steps.push({ at: Math.max(at, offsetSeconds(created, end)), source: 'generic', payload: resolved, repeat: null });
     }
   }
