@@ -1,5 +1,6 @@
 // Pure formatting helpers for the console: no DOM, no Firebase, no clock
 // (the caller passes `now`), so the unit tests run them in Node.
+import { localTime } from '../../../functions/src/domain/timeZones';
 
 /** Anything Firestore may hand back for a time: a Timestamp, a Date, millis, an ISO string. */
 export function toDate(v: unknown): Date | null {
@@ -42,18 +43,8 @@ export function since(at: unknown, now: number): string {
 export function formatDateTime(at: unknown, timeZone?: string): string {
   const d = toDate(at);
   if (!d) return '-';
-  const f = new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    second: '2-digit',
-    hourCycle: 'h23',
-  });
-  const p = Object.fromEntries(f.formatToParts(d).map((x) => [x.type, x.value]));
-  return `${p.year}-${p.month}-${p.day} ${p.hour === '24' ? '00' : p.hour}:${p.minute}:${p.second}`;
+  const { date, time } = localTime(d, timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone);
+  return `${date} ${time}`;
 }
 
 /** `YYYY-MM-DD` (UTC) for a date input; '' without a date. */

@@ -2,7 +2,8 @@
 // caller stores once it is sent. A schedule that fires twice computes the same
 // keys, so it sends nothing new. No clock, no Slack: the caller does both.
 import type { Policy } from './policy';
-import { calendarDaysBetween, localTime, type Postmortem } from './postmortem';
+import type { Postmortem } from './postmortem';
+import { calendarDaysBetween, localTime } from './timeZones';
 import type { Incident } from './types';
 
 const MINUTE_MS = 60_000;
