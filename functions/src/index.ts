@@ -11,3 +11,4 @@ export { onPostmortemWritten } from './triggers/onPostmortemWritten';
 export { remindUnacknowledged, remindOverdue } from './triggers/reminders';
 export { deployWebhook, onDeployPublished, onCloudBuild, onDeployWritten } from './triggers/deploys';
 export { runDrill, playDrill, finishDrills } from './triggers/drills';
+export { remindUnacknowledgedOnTopic, remindOverdueOnTopic, finishDrillsOnTopic } from './triggers/scheduleTopics';

@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { remindOverdue, remindUnacknowledged } from '../../functions/src/app/reminders';
-import { db, postAlert, slackCallsFor, timelineOf, unique, waitFor, waitForIncident } from '../support/emulator';
+import { db, postAlert, publish, slackCallsFor, timelineOf, unique, waitFor, waitForIncident } from '../support/emulator';
 
 async function update(incidentId: string, data: Record<string, unknown>) {
   const ref = await db().collection(`incidents/${incidentId}/updates`).add({ requestedBy: 'uid-alice', ...data });
@@ -146,5 +146,15 @@ describe('postmortems', () => {
     expect(out).toMatch(/re-announced: [1-9]/);
     const marker = (await db().doc(`reminders/${incident.id}:unack:1`).get()).data();
     expect(marker?.kind).toBe('reminder');
+  });
+
+  it('a schedule can be fired on demand by publishing to its firebase-schedule-<name> topic', async () => {
+    const service = unique('topic-fired');
+    await postAlert('generic', { title: `Queue stuck (${service})`, service, environment: 'production', severity: 'critical' });
+    const incident = await waitForIncident(service);
+    await db().doc(`incidents/${incident.id}`).update({ createdAt: new Date(Date.now() - 6 * 60_000) });
+    await publish('firebase-schedule-remindUnacknowledged', {});
+    const marker = await waitFor(async () => (await db().doc(`reminders/${incident.id}:unack:1`).get()).data(), 'the reminder sent by the fired schedule');
+    expect(marker.kind).toBe('reminder');
   });
 });
