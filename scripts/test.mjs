@@ -48,7 +48,7 @@ async function emulatorStep() {
     params: { ...testConfig.params, SLACK_API_URL: `http://127.0.0.1:${slackPort}/api/` },
     secrets: testConfig.secrets,
   });
-  const script = shellJoin([bin('vitest'), 'run', '--project', 'emulator', ...vitestArgs]);
+  const script = shellJoin([bin('vitest'), 'run', '--project', 'emulator', ...reportTo('emulator'), ...vitestArgs]);
   return run(FIREBASE_BIN, ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(','), script], {
     cwd: ROOT,
     env: { ...setup.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, TEST_PROJECT_DIR: path.dirname(config) },
@@ -59,9 +59,43 @@ const STEPS = {
   typecheck: async () => (await run(bin('tsc'), ['-p', 'tsconfig.json'], { cwd: ROOT })) || run(bin('tsc'), ['-p', path.join('console', 'tsconfig.json')], { cwd: ROOT }),
   lint: () => run(bin('eslint'), ['--max-warnings=0', '.'], { cwd: ROOT }),
   build: () => run(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT }),
-  unit: () => run(bin('vitest'), ['run', '--project', 'unit', ...vitestArgs], { cwd: ROOT }),
+  unit: () => run(bin('vitest'), ['run', '--project', 'unit', ...reportTo('unit'), ...vitestArgs], { cwd: ROOT }),
   emulator: emulatorStep,
 };
+
+// Each vitest step also writes a JSON report, so that the failures can be
+// repeated after the summary: in CI the emulators' shutdown log otherwise
+// buries vitest's own account of what failed.
+const REPORT_DIR = path.join(ROOT, '.emulators', 'reports');
+function reportTo(step) {
+  fs.mkdirSync(REPORT_DIR, { recursive: true });
+  const file = path.join(REPORT_DIR, `${step}.json`);
+  fs.rmSync(file, { force: true });
+  return ['--reporter=default', '--reporter=json', `--outputFile.json=${file}`];
+}
+
+function printFailures(step) {
+  const file = path.join(REPORT_DIR, `${step}.json`);
+  let report;
+  try {
+    report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return;
+  }
+  const failed = [];
+  for (const suite of report.testResults ?? []) {
+    const where = path.relative(ROOT, suite.name);
+    const tests = (suite.assertionResults ?? []).filter((t) => t.status === 'failed');
+    if (!tests.length && suite.status === 'failed') failed.push({ where, title: '(the file itself)', messages: [suite.message ?? ''] });
+    for (const t of tests) failed.push({ where, title: t.fullName ?? t.title, messages: t.failureMessages ?? [] });
+  }
+  if (!failed.length) return;
+  console.log(`\n${step}: ${failed.length} failed`);
+  for (const f of failed) {
+    console.log(`  ✗ ${f.where} › ${f.title}`);
+    for (const m of f.messages) for (const line of String(m).split('\n').filter((l) => !/node_modules|new Promise|node:internal/.test(l)).slice(0, 10)) console.log(`      ${line}`);
+  }
+}
 
 const results = [];
 const t0 = Date.now();
@@ -72,6 +106,7 @@ for (const step of steps) {
   results.push({ step, code, ms: Date.now() - start });
   if (code !== 0) break;
 }
+for (const r of results) if (r.code !== 0 && (r.step === 'unit' || r.step === 'emulator')) printFailures(r.step);
 console.log('\nnpm test summary');
 for (const r of results) console.log(`  ${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.step.padEnd(10)} ${seconds(r.ms)}`);
 const skipped = steps.slice(results.length);
