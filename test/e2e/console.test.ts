@@ -238,10 +238,13 @@ describe('responder console', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'Submit for review' }).click();
     await shows(page.getByTestId('postmortem-status'), 'in review');
 
+    // The pipeline re-renders the markdown a moment after the save; the console offers the
+    // download once it has (until then the button says it is updating).
     const stored = await waitFor(async () => {
       const d = (await db().doc(`postmortems/${id}`).get()).data();
-      return d?.status === 'in_review' ? d : undefined;
-    }, 'the postmortem to be in review');
+      return d?.status === 'in_review' && d.markdownOf?.isEqual(d.updatedAt) ? d : undefined;
+    }, 'the postmortem in review, with its markdown rendered for the save');
+    expect(stored.markdown).toContain('Canary deploys for checkout');
     expect(stored.summary).toBe('Checkout errors after a bad deploy; rolled back.');
     expect(stored.updatedBy).toBe(responder.uid);
     expect(stored.actionItems).toHaveLength(1);

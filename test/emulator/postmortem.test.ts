@@ -1,6 +1,7 @@
 // Runbooks, postmortems and reminders on the emulators.
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
+import { FieldValue, Timestamp } from 'firebase-admin/firestore';
 import { describe, expect, it } from 'vitest';
 import { remindOverdue, remindUnacknowledged } from '../../functions/src/app/reminders';
 import { db, postAlert, publish, slackCallsFor, timelineOf, unique, waitFor, waitForIncident } from '../support/emulator';
@@ -75,7 +76,14 @@ describe('postmortems', () => {
     await update(incident.id, { action: 'resolve' });
     const pmRef = db().doc(`postmortems/${incident.id}`);
     const first = await waitFor(async () => (await pmRef.get()).data(), 'the first postmortem');
-    await pmRef.update({ summary: 'Cart writes failed for 4 minutes.', updatedBy: 'uid-alice' });
+    await pmRef.update({ summary: 'Cart writes failed for 4 minutes.', updatedBy: 'uid-alice', updatedAt: FieldValue.serverTimestamp() });
+    // The markdown follows the edit, and says which version of the text it was rendered from.
+    const edited = await waitFor(async () => {
+      const d = (await pmRef.get()).data();
+      return d && d.markdownOf instanceof Timestamp && d.markdownOf.isEqual(d.updatedAt) ? d : undefined;
+    }, 'the markdown re-rendered for the edit');
+    expect(edited.markdown).toContain('Cart writes failed for 4 minutes.');
+    expect(edited.updatedAt.isEqual(first.updatedAt)).toBe(false);
     expect((await update(incident.id, { action: 'reopen', message: 'errors are back' })).ok).toBe(true);
     await update(incident.id, { action: 'resolve' });
     const second = await waitFor(async () => {

@@ -1,7 +1,7 @@
 // The console's pure helpers: formatting, routes, emulator ports, list filters,
 // timeline order and the insights' series and chart geometry.
 import { describe, expect, it } from 'vitest';
-import { actorLabel, explainError, formatAge, formatDateTime, fromDateInput, safeUrl, since, toDate, toDateInput } from '../../console/src/lib/format';
+import { actorLabel, explainError, formatAge, formatDateTime, fromDateInput, markdownCurrent, safeUrl, since, toDate, toDateInput } from '../../console/src/lib/format';
 import { DEFAULT_EMULATOR_PORTS, isLocalHost, parseEmulatorPorts, parseInitJsEmulators, resolveEmulatorPorts } from '../../console/src/lib/emulators';
 import { filterFromQuery, filterIncidents, filterToQuery, type IncidentRow, matchesFilter, servicesOf, sortTimeline } from '../../console/src/lib/incidents';
 import { chartGeometry, niceDurationMax, niceMax, scopeLabel, seriesByScope, summarizeSeries } from '../../console/src/lib/insights';
@@ -9,6 +9,16 @@ import { hrefOf, parseRoute } from '../../console/src/lib/route';
 
 const T = Date.parse('2026-11-30T10:00:00Z');
 const ts = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanoseconds: (ms % 1000) * 1e6, toDate: () => new Date(ms) });
+
+describe('the postmortem export', () => {
+  it('is current once the pipeline has rendered it for the stored text, and not while a save is in flight', () => {
+    expect(markdownCurrent({ updatedAt: ts(T), markdownOf: ts(T) })).toBe(true);
+    expect(markdownCurrent({ updatedAt: ts(T + 1500), markdownOf: ts(T) })).toBe(false);
+    expect(markdownCurrent({ updatedAt: null, markdownOf: ts(T) })).toBe(false);
+    expect(markdownCurrent({ updatedAt: ts(T), markdownOf: null })).toBe(false);
+    expect(markdownCurrent({ updatedAt: ts(T) })).toBe(true);
+  });
+});
 
 describe('formatting', () => {
   it('reads Timestamps, Dates, millis and ISO strings as Dates', () => {

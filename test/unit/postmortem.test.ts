@@ -237,6 +237,13 @@ describe('planPostmortem: an existing postmortem', () => {
     expect(planned(resolvedIncident(), r.postmortem, d('2026-11-30T11:31:00Z')).changed).toBe(false);
   });
 
+  it('stamps markdownOf with the updatedAt its markdown was rendered for', () => {
+    expect(first().markdownOf).toEqual(first().updatedAt);
+    const r = planned(resolvedIncident(), { ...first(), summary: 'Edited.', updatedAt: LATER }, d('2026-11-30T11:31:00Z'));
+    expect(r.postmortem.markdownOf).toEqual(d('2026-11-30T11:31:00Z'));
+    expect(r.postmortem.markdownOf).toEqual(r.postmortem.updatedAt);
+  });
+
   it('reopened, then resolved again: text kept, timeline re-frozen, the old length recorded', () => {
     const edited: Postmortem = {
       ...first(),

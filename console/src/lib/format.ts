@@ -19,6 +19,19 @@ export function toDate(v: unknown): Date | null {
   return null;
 }
 
+/**
+ * Whether a postmortem's stored markdown was rendered from its stored text:
+ * the pipeline stamps `markdownOf` with the `updatedAt` it rendered, a moment
+ * after each save. A document from before `markdownOf` existed counts as
+ * current; a save still in flight (no server `updatedAt` yet) does not.
+ */
+export function markdownCurrent(pm: { updatedAt?: unknown; markdownOf?: unknown }): boolean {
+  if (!('markdownOf' in pm)) return true;
+  const of = toDate(pm.markdownOf);
+  const updated = toDate(pm.updatedAt);
+  return of !== null && updated !== null && of.getTime() === updated.getTime();
+}
+
 const pad = (n: number) => String(n).padStart(2, '0');
 
 /**

@@ -4,7 +4,7 @@ import { POSTMORTEM_TRANSITIONS, TEMPLATE_SECTIONS, type TextSectionKey } from '
 import { formatDuration } from '../../../functions/src/domain/stats';
 import { Empty, ErrorNote, Section, SevBadge, VIEWER_TITLE } from '../components/ui';
 import { type Session, useDoc, useSession } from '../hooks';
-import { actorLabel, explainError, formatDateTime, fromDateInput, safeUrl, toDateInput } from '../lib/format';
+import { actorLabel, explainError, formatDateTime, fromDateInput, markdownCurrent, safeUrl, toDateInput } from '../lib/format';
 import { sortTimeline } from '../lib/incidents';
 import { hrefOf } from '../lib/route';
 
@@ -34,6 +34,7 @@ interface PostmortemDoc extends Partial<Record<TextSectionKey, string>> {
   metrics?: { timeToAcknowledge?: number | null; timeToMitigate?: number | null; timeToResolve?: number | null };
   deploys?: { id?: string; version?: string; service?: string; deployedAt?: unknown; url?: string | null }[];
   markdown?: string;
+  markdownOf?: unknown;
   drill?: boolean;
 }
 
@@ -135,6 +136,10 @@ function Editor({ session, id, pm }: { session: Session; id: string; pm: Postmor
   const moves = POSTMORTEM_TRANSITIONS[status] ?? [];
   const disabledTitle = !session.canRespond ? VIEWER_TITLE : status === 'published' ? 'A published postmortem is final.' : undefined;
 
+  // The pipeline re-renders the markdown a moment after each save; until it has
+  // caught up with this version of the text, the export would be stale.
+  const exportCurrent = markdownCurrent(pm);
+
   function download() {
     const blob = new Blob([pm.markdown ?? ''], { type: 'text/markdown;charset=utf-8' });
     const a = document.createElement('a');
@@ -200,8 +205,13 @@ function Editor({ session, id, pm }: { session: Session; id: string; pm: Postmor
               {MOVE_LABEL[`${status}>${to}`] ?? `Move to ${STATUS_LABEL[to]}`}
             </button>
           ))}
-          <button type="button" onClick={download} disabled={!pm.markdown}>
-            Download markdown
+          <button
+            type="button"
+            onClick={download}
+            disabled={!pm.markdown || !exportCurrent}
+            title={exportCurrent ? undefined : 'The markdown is being updated with the latest save.'}
+          >
+            {exportCurrent ? 'Download markdown' : 'Updating markdown…'}
           </button>
         </div>
       </section>

@@ -2,6 +2,7 @@
 // copy of the timeline) when the incident resolves, refreshed when a reopened
 // incident resolves again; its markdown follows the responders' edits; and
 // publishing it closes the incident.
+import { Timestamp } from 'firebase-admin/firestore';
 import { type Postmortem, planPostmortem, renderMarkdown } from '../domain/postmortem';
 import type { Incident, TimelineEntry } from '../domain/types';
 import { pipelineConfig } from '../adapters/configFiles';
@@ -62,6 +63,10 @@ export async function postmortemEdited(incidentId: string, before: Postmortem | 
     const due = reminderDueAt(pm);
     const patch: Record<string, unknown> = {};
     if (markdown !== pm.markdown) patch.markdown = markdown;
+    // Stamped with the exact stored Timestamp (microseconds), not a decoded Date.
+    const updatedAt: unknown = snap.get('updatedAt');
+    const markdownOf: unknown = snap.get('markdownOf');
+    if (updatedAt instanceof Timestamp && !(markdownOf instanceof Timestamp && markdownOf.isEqual(updatedAt))) patch.markdownOf = updatedAt;
     if ((due?.getTime() ?? null) !== (pm.reminderDueAt?.getTime() ?? null)) patch.reminderDueAt = due;
     if (Object.keys(patch).length) tx.update(ref, patch);
   });

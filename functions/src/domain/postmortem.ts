@@ -76,6 +76,12 @@ export interface Postmortem extends TextSections {
   metrics: PostmortemMetrics;
   deploys: DeployRef[];
   markdown: string;
+  /**
+   * The `updatedAt` the markdown was rendered for. A responder's edit moves
+   * `updatedAt` at once and the markdown a moment later (onPostmortemWritten):
+   * until the two agree, the console knows its export is behind the text.
+   */
+  markdownOf?: Date;
   revisions: PostmortemRevision[];
   drill: boolean;
 }
@@ -338,6 +344,7 @@ export function planPostmortem({ incident, timeline, previous, now, policy, time
   next.markdown = renderMarkdown(next, { timeZone });
   if (previous && COMPARED_KEYS.every((k) => deepEqual(next[k], previous[k]))) return { postmortem: previous, changed: false };
   next.updatedAt = now;
+  next.markdownOf = now;
   return { postmortem: next, changed: true };
 }
 
