@@ -4,8 +4,15 @@
 
 const TRANSIENT_GRPC = new Set([4, 8, 10, 13, 14]); // DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED, INTERNAL, UNAVAILABLE
 
+// INVALID_ARGUMENT that only says the transaction is gone: Firestore's answer
+// for an expired transaction, and the Firestore emulator's when it drops a
+// transaction that waited on another's lock. The SDK does not retry it; the
+// whole transaction can be run again (ours are idempotent).
+const LOST_TRANSACTION = /Transaction is invalid or closed|transaction has expired/i;
+
 export function isTransient(e: unknown): boolean {
   const code = (e as { code?: unknown }).code;
+  if (code === 3) return LOST_TRANSACTION.test(String((e as { details?: unknown }).details ?? (e as Error)?.message));
   if (typeof code === 'number') return TRANSIENT_GRPC.has(code);
   if (typeof code === 'string') return /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|EAI_AGAIN|aborted|unavailable|deadline-exceeded)$/i.test(code);
   return /ECONNRESET|socket hang up|ETIMEDOUT|EPIPE/i.test(String((e as Error)?.message));

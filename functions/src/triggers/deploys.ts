@@ -12,17 +12,20 @@ export const deployWebhook = onRequest({ secrets: [DEPLOY_WEBHOOK_TOKEN], invoke
 /** A deploy event on the `deploys` topic. */
 export const onDeployPublished = onMessagePublished({ topic: 'deploys', retry: true }, async (event) => {
   const { ingestDeployMessage } = await import('../app/deploys.js');
-  await ingestDeployMessage(event.data.message.messageId, Buffer.from(event.data.message.data ?? '', 'base64'), new Date(event.data.message.publishTime));
+  const { withRetries } = await import('../app/retry.js');
+  await withRetries(() => ingestDeployMessage(event.data.message.messageId, Buffer.from(event.data.message.data ?? '', 'base64'), new Date(event.data.message.publishTime)));
 });
 
 /** Google Cloud Build's own notifications: a successful build that names a service is a deploy. */
 export const onCloudBuild = onMessagePublished({ topic: 'cloud-builds', retry: true }, async (event) => {
   const { ingestCloudBuild } = await import('../app/deploys.js');
-  await ingestCloudBuild(event.data.message.messageId, Buffer.from(event.data.message.data ?? '', 'base64'), new Date(event.data.message.publishTime));
+  const { withRetries } = await import('../app/retry.js');
+  await withRetries(() => ingestCloudBuild(event.data.message.messageId, Buffer.from(event.data.message.data ?? '', 'base64'), new Date(event.data.message.publishTime)));
 });
 
 /** A deploy was recorded: link it to open incidents of its service, and count it in the insights. */
 export const onDeployWritten = onDocumentWritten({ document: 'deploys/{deployId}', retry: true }, async (event) => {
   const { deployWritten } = await import('../app/incidentWritten.js');
-  await deployWritten(event.params.deployId, event.data?.before.data() ?? null, event.data?.after.data() ?? null);
+  const { withRetries } = await import('../app/retry.js');
+  await withRetries(() => deployWritten(event.params.deployId, event.data?.before.data() ?? null, event.data?.after.data() ?? null));
 });

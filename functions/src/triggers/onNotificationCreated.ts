@@ -5,5 +5,6 @@ import { SLACK_BOT_TOKEN } from '../params';
 export const onNotificationCreated = onDocumentCreated({ document: 'notifications/{notificationId}', retry: true, secrets: [SLACK_BOT_TOKEN] }, async (event) => {
   const { deliverNotification } = await import('../app/deliverNotification.js');
   const { slackSettings } = await import('../app/slackSettings.js');
-  await deliverNotification(event.params.notificationId, slackSettings());
+  const { withRetries } = await import('../app/retry.js');
+  await withRetries(() => deliverNotification(event.params.notificationId, slackSettings()));
 });
