@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { handleAlertWebhook } from '../../functions/src/app/alertWebhook';
 import { ingestAlertMessage } from '../../functions/src/app/ingestAlerts';
 import { storeRejected } from '../../functions/src/app/rejected';
+import { withRetries } from '../../functions/src/app/retry';
 import { pipelineConfig, resetConfigCache, validateProjectFiles } from '../../functions/src/adapters/configFiles';
 import { publish as adapterPublish, TOPICS } from '../../functions/src/adapters/pubsub';
 import { ConfigError } from '../../functions/src/domain/yamlConfig';
@@ -76,7 +77,8 @@ describe('fault injection', () => {
   it('two alerts of one new group arriving in parallel open exactly one incident', async () => {
     const service = unique('parallel');
     const payload = (n: number) => ({ title: 'Error budget burn', service, environment: 'production', severity: 'error', fingerprint: `fp-${n}`, labels: { alertname: 'ErrorBudgetBurn' } });
-    const results = await Promise.all([0, 1, 2, 3].map((n) => ingestAlertMessage(message(payload(n)))));
+    // Called as the Pub/Sub handler calls it (withRetries): under lock contention the emulator may drop a transaction.
+    const results = await Promise.all([0, 1, 2, 3].map((n) => withRetries(() => ingestAlertMessage(message(payload(n))))));
     expect(results.filter((r) => r.created.length === 1)).toHaveLength(1);
     expect(await counts(service)).toEqual({ incidents: 1, alerts: 4, occurrences: 4, notifications: 1 });
     const incident = await waitForIncident(service, (i) => i.alertCount === 4);
