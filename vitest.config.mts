@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import EmulatorOrder from './test/support/sequencer.mjs';
 
 export default defineConfig({
   test: {
@@ -15,8 +16,9 @@ export default defineConfig({
           name: 'emulator',
           include: ['test/emulator/**/*.test.ts', 'test/rules/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           environment: 'node',
-          // One emulator suite is shared: files run one at a time.
+          // One emulator suite is shared: files run one at a time, in a fixed order (see the sequencer).
           fileParallelism: false,
+          sequence: { sequencer: EmulatorOrder },
           testTimeout: 120_000,
           hookTimeout: 180_000,
           globalSetup: ['test/support/globalSetup.ts'],

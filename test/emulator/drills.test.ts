@@ -164,6 +164,9 @@ describe('running a drill in production: the admin-only callable', () => {
       return list.length === 2 ? list : undefined;
     }, 'the drill incidents played by the task', 120_000);
     expect(incidents.every((i) => i.drill === true && i.service === service)).toBe(true);
+    // The task records when it has published every alert; the next test file starts on a quiet pipeline.
+    const played = await waitFor(async () => (await db().doc(`drills/${result.drillId}`).get()).data()?.publishedAt, 'the playDrill task to finish', 120_000);
+    expect(played).toBeTruthy();
   });
 
   it('a drill whose time limit passes is scored as timed out', { timeout: 120_000 }, async () => {
