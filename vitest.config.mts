@@ -3,6 +3,8 @@ import EmulatorOrder from './test/support/sequencer.mjs';
 
 export default defineConfig({
   test: {
+    // The sequencer is a root option (vitest ignores it in a project).
+    sequence: { sequencer: EmulatorOrder },
     projects: [
       {
         test: {
@@ -18,7 +20,6 @@ export default defineConfig({
           environment: 'node',
           // One emulator suite is shared: files run one at a time, in a fixed order (see the sequencer).
           fileParallelism: false,
-          sequence: { sequencer: EmulatorOrder },
           testTimeout: 120_000,
           hookTimeout: 180_000,
           globalSetup: ['test/support/globalSetup.ts'],

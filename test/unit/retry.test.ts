@@ -1,6 +1,6 @@
 // Which failures are worth running again, and the bounded retry loop.
 import { describe, expect, it } from 'vitest';
-import { isTransient, withRetries } from '../../functions/src/app/retry';
+import { isTransient, rerunIfAlreadyExists, withRetries } from '../../functions/src/app/retry';
 
 const grpc = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details });
 
@@ -44,5 +44,24 @@ describe('withRetries', () => {
     calls = 0;
     await expect(withRetries(async () => { calls += 1; throw grpc(7, 'PERMISSION_DENIED'); }, { baseDelayMs: 1 })).rejects.toThrow('PERMISSION_DENIED');
     expect(calls).toBe(1);
+  });
+});
+
+describe('rerunIfAlreadyExists', () => {
+  it('runs again when a create lost the race, and not for anything else', async () => {
+    let calls = 0;
+    const result = await rerunIfAlreadyExists(async () => {
+      calls += 1;
+      if (calls === 1) throw grpc(6, 'Document already exists: groups/g-1');
+      return 'joined';
+    });
+    expect(result).toBe('joined');
+    expect(calls).toBe(2);
+    calls = 0;
+    await expect(rerunIfAlreadyExists(async () => { calls += 1; throw grpc(10, 'ABORTED'); })).rejects.toThrow('ABORTED');
+    expect(calls).toBe(1);
+    calls = 0;
+    await expect(rerunIfAlreadyExists(async () => { calls += 1; throw grpc(6, 'exists'); }, 3)).rejects.toThrow('exists');
+    expect(calls).toBe(3);
   });
 });

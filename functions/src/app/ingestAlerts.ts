@@ -15,6 +15,7 @@ import { log } from '../adapters/logs';
 import { loadRunbooks } from '../adapters/runbookFiles';
 import { alertsCol, appendTimeline, arrayUnion, checklistCol, col, enqueueEffects, newId, writeIncident } from '../adapters/store';
 import { storeRejected } from './rejected';
+import { rerunIfAlreadyExists } from './retry';
 import { scheduleRollups } from './rollupIncident';
 
 export interface AlertMessage {
@@ -59,17 +60,32 @@ export async function ingestAlertMessage(msg: AlertMessage, now: () => Date = ()
 
   const t0 = Date.now();
   let attempts = 0;
-  const result = await db().runTransaction(async (tx) => {
+  const transaction = () => db().runTransaction(async (tx) => {
     attempts += 1;
-    // 1. The message marker and the groups, in the transaction (the group
-    //    document is what makes parallel alerts of a new group open one incident).
+    // 1. The message marker and the groups. The group document is what makes
+    //    parallel alerts of a new group open one incident. A group that exists
+    //    is read in the transaction. A group that does not is only read plainly
+    //    and then created with a precondition (tx.create): concurrent first
+    //    alerts of a group must not all hold a lock on the missing document and
+    //    wait for each other to let go (Firestore breaks that tie quickly; the
+    //    emulator only by lock timeout, and a storm piles up behind it). One
+    //    creation commits; the others fail with ALREADY_EXISTS and run again.
     const groupIds = [...groups.keys()];
-    const [marker, ...groupSnaps] = await tx.getAll(markerRef, ...groupIds.map((id) => col.groups().doc(id)));
+    const groupRefs = groupIds.map((id) => col.groups().doc(id));
+    const plainGroups = await db().getAll(...groupRefs);
+    const existing = groupRefs.filter((_, i) => plainGroups[i]?.exists);
+    const [marker, ...existingSnaps] = await tx.getAll(markerRef, ...existing);
     if (marker?.exists) {
       const ids = (marker.get('incidentIds') as string[] | undefined) ?? [];
       return { duplicate: true as const, incidentIds: ids, created: [] as string[], rollup: ids };
     }
-    const groupStates = new Map<string, GroupState | null>(groupIds.map((id, i) => [id, groupSnaps[i]?.exists ? (groupSnaps[i].data() as GroupState) : null]));
+    const lockedGroup = new Map(existingSnaps.map((snap) => [snap.id, snap]));
+    const groupStates = new Map<string, GroupState | null>(
+      groupIds.map((id) => {
+        const snap = lockedGroup.get(id);
+        return [id, snap?.exists ? (snap.data() as GroupState) : null];
+      }),
+    );
 
     // 2. The incidents they point to, read WITHOUT locking: every alert of a
     //    storm reads its incident, and locking it would starve the roll-up
@@ -128,7 +144,11 @@ export async function ingestAlertMessage(msg: AlertMessage, now: () => Date = ()
       checklists.push({ incidentId: p.incident.id, items: enriched.checklist });
     }
 
-    for (const g of plan.groups) tx.set(col.groups().doc(g.groupId), g.state);
+    for (const g of plan.groups) {
+      const ref = col.groups().doc(g.groupId);
+      if (lockedGroup.has(g.groupId)) tx.set(ref, g.state);
+      else tx.create(ref, g.state);
+    }
     for (const { incident } of plan.incidents) writeIncident(tx, incident);
     for (const a of plan.alerts) tx.set(alertsCol(a.incidentId).doc(a.alertId), a.record);
     for (const [incidentId, entries] of timelineBy) appendTimeline(tx, incidentId, entries);
@@ -160,6 +180,7 @@ export async function ingestAlertMessage(msg: AlertMessage, now: () => Date = ()
       rollup: plan.rollup,
     };
   });
+  const result = await rerunIfAlreadyExists(transaction);
 
   const t1 = Date.now();
   // After the commit, and again on a duplicate (the first delivery may have died here).

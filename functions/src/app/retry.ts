@@ -30,3 +30,21 @@ export async function withRetries<T>(fn: () => Promise<T>, opts: { attempts?: nu
     }
   }
 }
+
+/** ALREADY_EXISTS: a create() (tx.create) found the document already there. */
+const ALREADY_EXISTS = 6;
+
+/**
+ * Runs a transaction again when a document it meant to create was created by
+ * someone else first (ingest: another message opened the group). The next run
+ * reads what the winner wrote and joins it.
+ */
+export async function rerunIfAlreadyExists<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (e) {
+      if ((e as { code?: unknown }).code !== ALREADY_EXISTS || i >= attempts) throw e;
+    }
+  }
+}
