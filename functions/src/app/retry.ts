@@ -18,15 +18,24 @@ export function isTransient(e: unknown): boolean {
   return /ECONNRESET|socket hang up|ETIMEDOUT|EPIPE/i.test(String((e as Error)?.message));
 }
 
-export async function withRetries<T>(fn: () => Promise<T>, opts: { attempts?: number; baseDelayMs?: number } = {}): Promise<T> {
+/**
+ * Runs `fn` again, up to `attempts` times in all, while it fails with an error
+ * `retryOn` accepts (by default a transient one), after a jittered exponential
+ * back-off from `baseDelayMs` (0: at once).
+ */
+export async function withRetries<T>(
+  fn: () => Promise<T>,
+  opts: { attempts?: number; baseDelayMs?: number; retryOn?: (e: unknown) => boolean } = {},
+): Promise<T> {
   const attempts = opts.attempts ?? 5;
   const base = opts.baseDelayMs ?? 200;
+  const retryOn = opts.retryOn ?? isTransient;
   for (let i = 1; ; i++) {
     try {
       return await fn();
     } catch (e) {
-      if (i >= attempts || !isTransient(e)) throw e;
-      await new Promise((r) => setTimeout(r, base * 2 ** (i - 1) * (0.5 + Math.random())));
+      if (i >= attempts || !retryOn(e)) throw e;
+      if (base > 0) await new Promise((r) => setTimeout(r, base * 2 ** (i - 1) * (0.5 + Math.random())));
     }
   }
 }
@@ -35,16 +44,10 @@ export async function withRetries<T>(fn: () => Promise<T>, opts: { attempts?: nu
 const ALREADY_EXISTS = 6;
 
 /**
- * Runs a transaction again when a document it meant to create was created by
- * someone else first (ingest: another message opened the group). The next run
- * reads what the winner wrote and joins it.
+ * Runs a transaction again, at once, when a document it meant to create was
+ * created by someone else first (ingest: another message opened the group).
+ * The next run reads what the winner wrote and joins it.
  */
-export async function rerunIfAlreadyExists<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
-  for (let i = 1; ; i++) {
-    try {
-      return await run();
-    } catch (e) {
-      if ((e as { code?: unknown }).code !== ALREADY_EXISTS || i >= attempts) throw e;
-    }
-  }
+export function rerunIfAlreadyExists<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
+  return withRetries(run, { attempts, baseDelayMs: 0, retryOn: (e) => (e as { code?: unknown }).code === ALREADY_EXISTS });
 }
