@@ -106,7 +106,7 @@ for (const step of steps) {
   results.push({ step, code, ms: Date.now() - start });
   if (code !== 0) break;
 }
-for (const r of results) if (r.code !== 0 && (r.step === 'unit' || r.step === 'emulator')) printFailures(r.step);
+for (const r of results) if (r.code !== 0) printFailures(r.step); // only the vitest steps leave a report
 console.log('\nnpm test summary');
 for (const r of results) console.log(`  ${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.step.padEnd(10)} ${seconds(r.ms)}`);
 const skipped = steps.slice(results.length);
