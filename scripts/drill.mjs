@@ -14,10 +14,7 @@ import { ROOT } from './lib/emulators.mjs';
 
 const target = adminTarget(process.argv.slice(2));
 const args = target.rest;
-const opt = (name) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+const { opt } = target;
 const lib = (file) => builtModule(file, 'drill');
 const usage = 'usage: npm run drill -- <scenario> [--service NAME] [--speed N] [--no-wait]\n       npm run drill -- --from-incident <incidentId> [--out FILE] [--run]\n       npm run drill -- --list';
 

@@ -9,10 +9,7 @@ import { adminTarget, builtModule, explain } from './lib/admin.mjs';
 
 const target = adminTarget(process.argv.slice(2));
 const args = target.rest;
-const opt = (name) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
+const { opt } = target;
 const period = opt('--period');
 const service = opt('--service');
 const svg = opt('--svg');

@@ -7,7 +7,7 @@ import { getApps, initializeApp } from 'firebase-admin/app';
 import { ROOT } from './emulators.mjs';
 import { PROJECT_ID } from './suite.mjs';
 
-/** Takes `--project X` out of argv; returns {projectId, emulator, rest}. */
+/** Takes `--project X` out of argv; returns {app, projectId, emulator, rest, opt(name)}. */
 export function adminTarget(argv) {
   const rest = [];
   let projectId = process.env.GCLOUD_PROJECT ?? PROJECT_ID;
@@ -24,7 +24,12 @@ export function adminTarget(argv) {
   }
   process.env.GCLOUD_PROJECT = projectId;
   const app = getApps()[0] ?? initializeApp({ projectId });
-  return { app, projectId, emulator, rest };
+  /** The value after `--name` among the other arguments, if given. */
+  const opt = (name) => {
+    const i = rest.indexOf(name);
+    return i >= 0 ? rest[i + 1] : undefined;
+  };
+  return { app, projectId, emulator, rest, opt };
 }
 
 /** Explains a connection failure in one sentence instead of a stack trace. */
