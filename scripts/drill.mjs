@@ -21,7 +21,7 @@ const usage = 'usage: npm run drill -- <scenario> [--service NAME] [--speed N] [
 
 const files = lib('adapters/scenarioFiles.js');
 const drills = lib('app/drills.js');
-const domain = lib('domain/drills.js');
+const replay = lib('domain/drills/replay.js');
 const { ConfigError } = lib('domain/yamlConfig.js');
 
 async function run(scenario, name) {
@@ -71,7 +71,7 @@ try {
   if (from) {
     const scenario = await drills.scenarioOfIncident(from);
     const out = opt('--out') ?? path.join(ROOT, 'scenarios', `replay-${from}.yaml`);
-    fs.writeFileSync(out, domain.scenarioToYaml(scenario));
+    fs.writeFileSync(out, replay.scenarioToYaml(scenario));
     console.log(`wrote ${path.relative(process.cwd(), out)}: ${scenario.alerts.length} alert steps from incident ${from}`);
     if (args.includes('--run')) await run(scenario, path.basename(out, '.yaml'));
     process.exit(0);

@@ -61,14 +61,18 @@ export async function startTaskTimer({ tasksHost, projectId, log = () => {} }) {
     }
     seen.add(key);
     stats.pending++;
-    const delay = Math.max(0, task.at - Date.now());
-    const handle = setTimeout(async () => {
+    const fire = async () => {
+      // A timer may fire a millisecond early: never hand a task over before its time.
+      if (Date.now() < task.at) {
+        kept.set(key, setTimeout(fire, task.at - Date.now()));
+        return;
+      }
       kept.delete(key);
       stats.pending--;
       if (await enqueueOnEmulator(task)) stats.sent++;
       else stats.failed++;
-    }, delay);
-    kept.set(key, handle);
+    };
+    kept.set(key, setTimeout(fire, Math.max(0, task.at - Date.now())));
     return true;
   }
 

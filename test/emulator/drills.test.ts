@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../../functions/src/domain/drills';
+import { parseScenario } from '../../functions/src/domain/drills/scenario';
 import { db, postAlert, slack, slackCallsFor, unique, waitFor } from '../support/emulator';
 
 const ROOT = path.resolve(__dirname, '..', '..');

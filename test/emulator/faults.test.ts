@@ -7,7 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { handleAlertWebhook } from '../../functions/src/app/alertWebhook';
-import { ingestAlertMessage } from '../../functions/src/app/ingestAlerts';
+import { ingestDeps } from '../../functions/src/app/compose';
+import { ingestAlertMessage as ingestWith } from '../../functions/src/app/ingestAlerts';
+
+const ingestAlertMessage = (msg: Parameters<typeof ingestWith>[0]) => ingestWith(msg, ingestDeps());
 import { storeRejected } from '../../functions/src/app/rejected';
 import { withRetries } from '../../functions/src/app/retry';
 import { pipelineConfig, resetConfigCache, validateProjectFiles } from '../../functions/src/adapters/configFiles';

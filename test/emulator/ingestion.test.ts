@@ -5,8 +5,8 @@ import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { withServiceAndEnvironment } from '../../functions/src/domain/drills';
-import { countSlot } from '../../functions/src/domain/coalesce';
+import { withServiceAndEnvironment } from '../../functions/src/domain/drills/expand';
+import { countSlot } from '../../functions/src/domain/outbox';
 import type { AlertSource } from '../../functions/src/domain/types';
 import { atRate, bearer, db, type SlackCallRecord, warmAlertWorkers, incidentsOf, post, postAlert, publish, SECRETS, slackCallsFor, timelineOf, unique, waitFor, waitForIncident } from '../support/emulator';
 

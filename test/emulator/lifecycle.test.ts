@@ -7,6 +7,7 @@ import { assertFails, initializeTestEnvironment, type RulesTestEnvironment } fro
 import { setLogLevel } from 'firebase/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyStatusUpdate } from '../../functions/src/app/applyUpdate';
+import { withPolicy } from '../../functions/src/app/compose';
 import { withRetries } from '../../functions/src/app/retry';
 import { db, PROJECT_ID, postAlert, timelineOf, unique, waitFor, waitForIncident } from '../support/emulator';
 
@@ -95,7 +96,7 @@ describe('incident lifecycle through status updates', () => {
     const ref = await db().collection(`incidents/${incident.id}/updates`).add({ action: 'acknowledge', requestedBy: 'uid-carol' });
     // Racing the trigger: whichever applies it first, the others find it processed. Called as the
     // trigger calls it (withRetries): under lock contention the emulator may drop a transaction.
-    const apply = () => withRetries(() => applyStatusUpdate(incident.id, ref.id));
+    const apply = () => withRetries(() => applyStatusUpdate(incident.id, ref.id, withPolicy()));
     const results = await Promise.all([apply(), apply()]);
     expect(results.filter((r) => !r.duplicate).length).toBeLessThanOrEqual(1);
     expect(results.every((r) => r.ok)).toBe(true);

@@ -1,7 +1,8 @@
 // Slack notifications through the outbox, against the loopback Slack server
 // (test/support/slackServer.ts) driven by the real @slack/web-api client.
 import { describe, expect, it } from 'vitest';
-import { deliverNotification } from '../../functions/src/app/deliverNotification';
+import { outboxDeps } from '../../functions/src/app/compose';
+import { deliverNotification } from '../../functions/src/app/outbox';
 import { db, incidentsOf, post, postAlert, slack, slackCallsFor, slackHeaders, unique, waitFor, waitForIncident } from '../support/emulator';
 
 async function notificationsOf(incidentId: string) {
@@ -83,7 +84,7 @@ describe('Slack: channel, announcement, updates', () => {
       incidentId: 'no-such-incident', kind: 'note_added', effect: { kind: 'note_added', message: 'x', actor: 'uid' }, drill: false,
       status: 'pending', attempts: 0, lastError: null, createdAt: new Date(), notBefore: new Date(), seq: 0,
     });
-    await deliverNotification(ref.id, { token: null, apiUrl: 'http://127.0.0.1:9/api/', incidentsChannel: '#incidents', trainingChannel: '#drills', consoleUrl: 'http://x' });
+    await deliverNotification(ref.id, outboxDeps({ token: null, apiUrl: 'http://127.0.0.1:9/api/', incidentsChannel: '#incidents', trainingChannel: '#drills', consoleUrl: 'http://x' }));
     const n = (await ref.get()).data() ?? {};
     expect(n.status).toBe('skipped');
     expect(n.lastError).toMatch(/SLACK_BOT_TOKEN/);

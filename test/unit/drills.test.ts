@@ -2,19 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { formatDuration } from '../../functions/src/domain/duration';
 import { describe, expect, it } from 'vitest';
-import {
-  type DrillChecklistItem,
-  drillReportText,
-  expandDeploy,
-  expandScenario,
-  findRunbookSteps,
-  parseDuration,
-  parseScenario,
-  type Scenario,
-  scenarioFromIncident,
-  scenarioToYaml,
-  scoreDrill,
-} from '../../functions/src/domain/drills';
+import { expandDeploy, expandScenario } from '../../functions/src/domain/drills/expand';
+import { parseDuration } from '../../functions/src/domain/drills/placeholders';
+import { scenarioFromIncident, scenarioToYaml } from '../../functions/src/domain/drills/replay';
+import { parseScenario, type Scenario } from '../../functions/src/domain/drills/scenario';
+import { type DrillChecklistItem, drillReportText, findRunbookSteps, scoreDrill } from '../../functions/src/domain/drills/score';
 import { groupKey } from '../../functions/src/domain/grouping';
 import { matchRunbook, parseRunbook, type Runbook } from '../../functions/src/domain/runbooks';
 import { evaluateSeverity } from '../../functions/src/domain/severity';

@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { decide, type IncidentCommand, isRejected, TRANSITIONS, type Decision } from '../../functions/src/domain/incident';
+import { decide, type DecideContext, type IncidentCommand, isRejected, TRANSITIONS, type Decision } from '../../functions/src/domain/incident';
+import { DEFAULT_INCIDENT_POLICY } from '../../functions/src/domain/lifecycle';
 import { INCIDENT_STATUSES, type IncidentStatus } from '../../functions/src/domain/types';
 import { at, incident, T0 } from '../support/factories';
 
-const NOW = at(300);
+const NOW: DecideContext = { now: at(300), policy: DEFAULT_INCIDENT_POLICY, cause: 'update-u1' };
+const when = (t: Date): DecideContext => ({ ...NOW, now: t });
+const effectsOf = (d: Decision) => d.effects.map((e) => e.effect);
 const actor = 'uid-alice';
 type StatusAction = 'acknowledge' | 'mitigate' | 'resolve' | 'reopen' | 'close';
 
@@ -39,9 +42,10 @@ describe('decide: every status × action pair', () => {
     const d = r as Decision;
     expect(d.incident.status).toBe(to);
     expect(d.timeline).toHaveLength(1);
-    expect(d.timeline[0]).toMatchObject({ at: NOW, type: 'status_changed', actor, data: { from, to } });
-    expect(d.effects).toEqual([{ kind: 'status_changed', from, to, actor, reason: null }]);
-    expect(d.incident.statusChangedAt).toEqual(NOW);
+    expect(d.timeline[0]).toMatchObject({ id: 'update-u1-0', at: NOW.now, type: 'status_changed', actor, data: { from, to } });
+    expect(d.effects).toEqual([{ id: 'inc-1_update-u1_0', effect: { kind: 'status_changed', from, to, actor, reason: null }, notBefore: null, coalesced: false }]);
+    expect(d.incident.statusChangedAt).toEqual(NOW.now);
+    expect(d.changed).toBe(true);
   });
 });
 
@@ -50,7 +54,7 @@ describe('decide: stamps and reasons', () => {
     let i = incident();
     const steps: [StatusAction, number][] = [['acknowledge', 10], ['mitigate', 20], ['acknowledge', 30], ['resolve', 40], ['reopen', 50], ['resolve', 60]];
     for (const [a, s] of steps) {
-      const r = decide(i, command(a), at(s));
+      const r = decide(i, command(a), when(at(s)));
       if (isRejected(r)) throw new Error(r.rejected);
       i = r.incident;
     }
@@ -93,7 +97,7 @@ describe('decide: the other actions', () => {
     expect(r.incident).toMatchObject({ severity: 'SEV1', severitySource: 'manual', postmortemRequired: true });
     expect(r.timeline[0]).toMatchObject({ type: 'severity_changed', data: { from: 'SEV2', to: 'SEV1', manual: true } });
     expect(r.timeline[0]?.message).toContain('payments down');
-    expect(r.effects).toEqual([{ kind: 'severity_changed', from: 'SEV2', to: 'SEV1', actor }]);
+    expect(effectsOf(r)).toEqual([{ kind: 'severity_changed', from: 'SEV2', to: 'SEV1', actor }]);
     const lower = decide(incident(), { action: 'set_severity', actor, severity: 'SEV4' }, NOW);
     expect(!isRejected(lower) && lower.incident.postmortemRequired).toBe(false);
   });
@@ -123,9 +127,9 @@ describe('decide: the other actions', () => {
     ];
     const r = decide(incident({ runbook: 'default' }), { action: 'check_step', actor, stepId: 'roles', done: true, checklist }, NOW);
     if (isRejected(r)) throw new Error(r.rejected);
-    expect(r.step).toEqual({ id: 'roles', done: true, doneBy: actor, doneAt: NOW });
+    expect(r.checklist).toEqual([{ id: 'roles', text: 'Declare roles', order: 1, section: null, done: true, doneBy: actor, doneAt: NOW.now }]);
     expect(r.timeline[0]?.message).toBe('step 2 done: Declare roles (2/3)');
-    expect(r.effects[0]).toMatchObject({ kind: 'step_checked', progress: { done: 2, total: 3 } });
+    expect(effectsOf(r)[0]).toMatchObject({ kind: 'step_checked', progress: { done: 2, total: 3 } });
     const again = decide(incident({ runbook: 'default' }), { action: 'check_step', actor, stepId: 'triage', done: true, checklist }, NOW);
     expect(isRejected(again) && again.rejected).toMatch(/already done/);
     const missing = decide(incident({ runbook: 'default' }), { action: 'check_step', actor, stepId: 'nope', done: true, checklist }, NOW);
@@ -134,21 +138,96 @@ describe('decide: the other actions', () => {
 });
 
 describe('decide: alert-driven moves', () => {
-  it('auto-resolves an open incident, not a resolved one', () => {
-    const r = decide(incident({ status: 'acknowledged' }), { action: 'alerts_resolved', alertCount: 3 }, NOW);
-    if (isRejected(r)) throw new Error(r.rejected);
-    expect(r.incident.status).toBe('resolved');
-    expect(r.incident.resolvedBy).toBe('system');
-    expect(r.timeline[0]).toMatchObject({ type: 'auto_resolved', actor: 'system' });
-    expect(r.timeline[0]?.message).toContain('all 3 alerts resolved');
-    expect(isRejected(decide(incident({ status: 'resolved' }), { action: 'alerts_resolved', alertCount: 1 }, NOW))).toBe(true);
-  });
-
-  it('reopens a resolved incident and brings a mitigated one back to acknowledged', () => {
-    const reopened = decide(incident({ status: 'resolved', resolvedAt: at(60) }), { action: 'alert_fired', title: 'HighErrorRate' }, NOW);
+  it('reopens a resolved incident within the window and brings a mitigated one back to acknowledged', () => {
+    const resolved = incident({ status: 'resolved', resolvedAt: at(60), statusChangedAt: at(60) });
+    const reopened = decide(resolved, { action: 'alert_fired', title: 'HighErrorRate' }, NOW);
     expect(!isRejected(reopened) && reopened.incident).toMatchObject({ status: 'triggered', reopenCount: 1, resolvedAt: at(60) });
+    // 31 minutes after it resolved, the alert opens a new incident instead.
+    const late = decide(resolved, { action: 'alert_fired', title: 'HighErrorRate' }, when(at(60 + 31 * 60)));
+    expect(isRejected(late) && late.rejected).toMatch(/longer ago than the reopen window/);
     const back = decide(incident({ status: 'mitigated' }), { action: 'alert_fired', title: 'HighErrorRate' }, NOW);
     expect(!isRejected(back) && back.incident.status).toBe('acknowledged');
     expect(isRejected(decide(incident({ status: 'closed' }), { action: 'alert_fired', title: 'x' }, NOW))).toBe(true);
+  });
+
+  it('alert_changed adds a timeline entry without touching the incident, up to 20 alerts', () => {
+    const r = decide(incident(), { action: 'alert_changed', change: 'added', title: 'Pod 3 not ready', fingerprint: 'f3', known: 3 }, NOW);
+    if (isRejected(r)) throw new Error(r.rejected);
+    expect(r.changed).toBe(false);
+    expect(r.timeline).toEqual([{ id: 'update-u1-0', at: NOW.now, type: 'alert_added', actor: 'system', message: 'alert firing: Pod 3 not ready', data: { fingerprint: 'f3' } }]);
+    expect(isRejected(decide(incident(), { action: 'alert_changed', change: 'added', title: 'Pod 21', fingerprint: 'f21', known: 21 }, NOW))).toBe(true);
+  });
+});
+
+describe('decide: counts_rolled_up (auto-resolve and the reopen window, once)', () => {
+  const rollup = (alertCount: number, firingCount: number, second = 10): IncidentCommand => ({ action: 'counts_rolled_up', alertCount, firingCount, second });
+
+  it('takes the counts and posts one coalesced "alerts changed" per slot', () => {
+    const r = decide(incident({ alertCount: 1, firingCount: 1 }), rollup(5, 5), NOW);
+    if (isRejected(r)) throw new Error(r.rejected);
+    expect(r.incident).toMatchObject({ alertCount: 5, firingCount: 5, rolledUpFor: 10, status: 'triggered', updatedAt: NOW.now });
+    // 300 s after opening: the slot that started at 150 s ends at 310 s (10, 20, 40, 80, 160 s long).
+    expect(r.effects).toEqual([{ id: 'inc-1_alerts_4', effect: { kind: 'alerts_changed' }, notBefore: at(310), coalesced: true }]);
+  });
+
+  it('auto-resolves an open incident when every alert resolved, and says so', () => {
+    const r = decide(incident({ status: 'acknowledged', alertCount: 3, firingCount: 1 }), rollup(3, 0), NOW);
+    if (isRejected(r)) throw new Error(r.rejected);
+    expect(r.incident).toMatchObject({ status: 'resolved', resolvedBy: 'system', firingCount: 0, rolledUpFor: 10 });
+    expect(r.timeline[0]).toMatchObject({ type: 'auto_resolved', actor: 'system', message: 'acknowledged → resolved: all 3 alerts resolved' });
+    expect(effectsOf(r)).toEqual([{ kind: 'status_changed', from: 'acknowledged', to: 'resolved', actor: 'system', reason: 'all 3 alerts resolved' }]);
+  });
+
+  it('does not auto-resolve when the policy says not to', () => {
+    const r = decide(incident({ alertCount: 3, firingCount: 1 }), rollup(3, 0), { ...NOW, policy: { ...DEFAULT_INCIDENT_POLICY, autoResolve: false } });
+    expect(!isRejected(r) && r.incident.status).toBe('triggered');
+  });
+
+  it('reopens a just-resolved incident that still has firing alerts, only within the window', () => {
+    const resolved = incident({ status: 'resolved', resolvedAt: at(200), statusChangedAt: at(200), alertCount: 2, firingCount: 0 });
+    const r = decide(resolved, rollup(2, 1), NOW);
+    expect(!isRejected(r) && r.incident).toMatchObject({ status: 'triggered', reopenCount: 1, firingCount: 1 });
+    const later = decide(resolved, rollup(2, 1), when(at(200 + 31 * 60)));
+    expect(!isRejected(later) && later.incident.status).toBe('resolved');
+  });
+
+  it('refuses a stale roll-up, and one that changes nothing', () => {
+    expect(decide(incident({ rolledUpFor: 10 }), rollup(4, 4, 10), NOW)).toEqual({ rejected: 'the counts of second 10 are already rolled up' });
+    expect(decide(incident({ alertCount: 4, firingCount: 4 }), rollup(4, 4), NOW)).toEqual({ rejected: 'nothing changed' });
+  });
+});
+
+describe('decide: birth, deploys and channels', () => {
+  const alert = { source: 'alertmanager' as const, fingerprint: 'fp1', status: 'firing' as const, title: 'Checkout errors', service: 'checkout', environment: 'production', severity: 'critical', alertName: 'HighErrorRate', labels: {}, startsAt: null, endsAt: null, links: [], description: null };
+  const deploy = { id: 'd1', service: 'checkout', environment: 'production', version: 'v2.14.0', deployedAt: at(-600), url: null, author: null, commit: null };
+
+  it('open creates the incident with its runbook checklist and preceding deploys on the timeline', () => {
+    const step = { id: 'triage', text: 'Triage', order: 0, section: null, done: false, doneBy: null, doneAt: null };
+    const r = decide(null, { action: 'open', id: 'inc-9', groupKey: 'k', alert, severity: 'SEV1', route: { channels: [], mentions: [], invite: [] }, drillId: null, runbook: { id: 'checkout', title: 'Checkout' }, checklist: [step], deploys: [deploy], links: [] }, { ...NOW, cause: 'msg-m1-g0-0' });
+    if (isRejected(r)) throw new Error(r.rejected);
+    expect(r.incident).toMatchObject({ id: 'inc-9', status: 'triggered', severity: 'SEV1', runbook: 'checkout', deploys: [deploy], postmortemRequired: true, createdAt: NOW.now, drill: false });
+    expect(r.timeline.map((e) => [e.id, e.type, e.message])).toEqual([
+      ['msg-m1-g0-0-0', 'incident_opened', 'SEV1 incident opened by alertmanager alert "Checkout errors"'],
+      ['msg-m1-g0-0-1', 'runbook_attached', 'runbook "Checkout" attached (1 steps)'],
+      ['msg-m1-g0-0-2', 'deploy_linked', 'v2.14.0 deployed 15 min before'],
+    ]);
+    expect(r.checklist).toEqual([step]);
+    expect(r.effects).toEqual([{ id: 'inc-9_msg-m1-g0-0_0', effect: { kind: 'incident_opened' }, notBefore: null, coalesced: false }]);
+    expect(decide(incident(), { action: 'open', id: 'inc-1', groupKey: 'k', alert, severity: 'SEV1', route: { channels: [], mentions: [], invite: [] }, drillId: null, runbook: null, checklist: [], deploys: [], links: [] }, NOW)).toEqual({ rejected: 'incident inc-1 already exists' });
+  });
+
+  it('deploy_linked adds a deploy once', () => {
+    const r = decide(incident(), { action: 'deploy_linked', deploy: { ...deploy, deployedAt: at(120) } }, NOW);
+    if (isRejected(r)) throw new Error(r.rejected);
+    expect(r.incident.deploys.map((d) => d.id)).toEqual(['d1']);
+    expect(r.timeline[0]).toMatchObject({ type: 'deploy_linked', message: 'v2.14.0 deployed during the incident (2 min after it opened)' });
+    expect(effectsOf(r)[0]).toMatchObject({ kind: 'deploy_linked' });
+    expect(decide(r.incident, { action: 'deploy_linked', deploy }, NOW)).toEqual({ rejected: 'deploy d1 is already linked' });
+  });
+
+  it('channel_created records the channel once', () => {
+    const r = decide(incident(), { action: 'channel_created', channelId: 'C1', name: 'inc-20261130-checkout-1' }, NOW);
+    expect(!isRejected(r) && [r.incident.slack, r.timeline[0]?.message, r.effects]).toEqual(['C1', 'Slack channel #inc-20261130-checkout-1 created', []]);
+    expect(isRejected(decide(incident({ slack: 'C1' }), { action: 'channel_created', channelId: 'C1', name: 'x' }, NOW))).toBe(true);
   });
 });

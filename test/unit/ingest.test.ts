@@ -36,7 +36,16 @@ function recordOf(a: NormalizedAlert, over: Partial<AlertRecord> = {}): AlertRec
 }
 
 let ids = 0;
-const ctx = (seconds: number) => ({ now: at(seconds), rules, policy, drillId: null, newIncidentId: () => `new-${++ids}` });
+const ctx = (seconds: number) => ({
+  now: at(seconds),
+  rules,
+  policy,
+  drillId: null,
+  newIncidentId: () => `new-${++ids}`,
+  cause: 'msg-m1',
+  enrich: { runbooks: [], linkTemplates: [], project: null, policy },
+  deploysOf: () => [],
+});
 const gid = groupDocId(groupKey(alert()));
 function snapshot(inc: Incident | null, records: [NormalizedAlert, Partial<AlertRecord>?][] = []): Map<string, GroupSnapshot> {
   return new Map([[gid, {
@@ -46,86 +55,114 @@ function snapshot(inc: Incident | null, records: [NormalizedAlert, Partial<Alert
   }]]);
 }
 
+const only = (plan: ReturnType<typeof planIngest>) => {
+  expect(plan.decisions).toHaveLength(1);
+  return plan.decisions[0]!;
+};
+
 describe('planIngest', () => {
   it('opens a new incident for a new group, with exact counts and an opening entry', () => {
     const plan = planIngest([alert(), alert({ fingerprint: 'fp-2' })], new Map(), ctx(0));
-    expect(plan.incidents).toHaveLength(1);
-    const { incident: inc, created } = plan.incidents[0]!;
+    const { decision: d, created } = only(plan);
     expect(created).toBe(true);
-    expect(inc).toMatchObject({ status: 'triggered', severity: 'SEV2', alertCount: 2, firingCount: 2, service: 'checkout', title: 'Checkout error rate above 5%' });
-    expect(plan.groups).toEqual([{ groupId: gid, state: { key: groupKey(alert()), incidentId: inc.id } }]);
-    expect(plan.alerts.map((a) => a.created)).toEqual([true, true]);
-    expect(plan.timeline.map((t) => t.entry.type)).toEqual(['incident_opened', 'alert_added']);
-    expect(plan.effects).toEqual([{ incidentId: inc.id, effect: { kind: 'incident_opened' } }]);
+    expect(d.incident).toMatchObject({ status: 'triggered', severity: 'SEV2', alertCount: 2, firingCount: 2, service: 'checkout', title: 'Checkout error rate above 5%' });
+    expect(plan.groups).toEqual([{ groupId: gid, state: { key: groupKey(alert()), incidentId: d.incident.id }, create: true }]);
+    expect(d.alerts.map((a) => a.record.fingerprint)).toEqual(['fp-1', 'fp-2']);
+    expect(d.timeline.map((t) => [t.id, t.type])).toEqual([
+      ['msg-m1-g0-0-0', 'incident_opened'],
+      ['msg-m1-g0-2-0', 'alert_added'], // step 1 was the opening alert's escalation check (no change)
+    ]);
+    expect(d.effects.map((e) => [e.id, e.effect.kind])).toEqual([[`${d.incident.id}_msg-m1-g0-0_0`, 'incident_opened']]);
     expect(plan.rollup).toEqual([]);
+  });
+
+  it('gives the same ids to the same message planned twice (a retried transaction writes nothing twice)', () => {
+    const strip = (p: ReturnType<typeof planIngest>) => p.decisions.map((x) => [x.decision.timeline.map((t) => t.id), x.decision.effects.map((e) => e.id.replace(x.decision.incident.id, 'ID'))]);
+    expect(strip(planIngest([alert(), alert({ fingerprint: 'fp-2' })], new Map(), ctx(0)))).toEqual(strip(planIngest([alert(), alert({ fingerprint: 'fp-2' })], new Map(), ctx(0))));
   });
 
   it('joins an open incident without writing it, and asks for a roll-up', () => {
     const open = incident({ id: 'inc-open' });
-    const plan = planIngest([alert({ fingerprint: 'fp-2' })], snapshot(open, [[alert()]]), ctx(30));
-    expect(plan.incidents).toEqual([]);
-    expect(plan.alerts).toEqual([expect.objectContaining({ incidentId: 'inc-open', created: true })]);
-    expect(plan.rollup).toEqual(['inc-open']);
+    const { decision: d, created } = only(planIngest([alert({ fingerprint: 'fp-2' })], snapshot(open, [[alert()]]), ctx(30)));
+    expect(created).toBe(false);
+    expect(d.changed).toBe(false);
+    expect(d.alerts.map((a) => a.record.fingerprint)).toEqual(['fp-2']);
+    expect(d.timeline.map((t) => t.type)).toEqual(['alert_added']);
+    expect(planIngest([alert({ fingerprint: 'fp-2' })], snapshot(open, [[alert()]]), ctx(30)).rollup).toEqual(['inc-open']);
   });
 
   it('a repeat raises occurrences and changes no count', () => {
     const open = incident({ id: 'inc-open' });
     const plan = planIngest([alert()], snapshot(open, [[alert(), { occurrences: 4 }]]), ctx(30));
-    expect(plan.alerts[0]?.record.occurrences).toBe(5);
-    expect(plan.alerts[0]?.record.lastSeenAt).toEqual(at(30));
-    expect(plan.alerts[0]?.created).toBe(false);
+    const { decision: d } = only(plan);
+    expect(d.alerts[0]?.record.occurrences).toBe(5);
+    expect(d.alerts[0]?.record.lastSeenAt).toEqual(at(30));
+    expect(d.changed).toBe(false);
+    expect(d.timeline).toEqual([]);
     expect(plan.rollup).toEqual([]);
-    expect(plan.timeline).toEqual([]);
   });
 
   it('repeats inside one batch are folded', () => {
-    const plan = planIngest([alert(), alert(), alert()], new Map(), ctx(0));
-    expect(plan.alerts).toHaveLength(1);
-    expect(plan.alerts[0]?.record.occurrences).toBe(3);
-    expect(plan.incidents[0]?.incident.alertCount).toBe(1);
+    const { decision: d } = only(planIngest([alert(), alert(), alert()], new Map(), ctx(0)));
+    expect(d.alerts).toHaveLength(1);
+    expect(d.alerts[0]?.record.occurrences).toBe(3);
+    expect(d.incident.alertCount).toBe(1);
   });
 
   it('a resolved alert updates its document and asks for a roll-up (which resolves the incident)', () => {
     const open = incident({ id: 'inc-open' });
     const plan = planIngest([alert({ status: 'resolved', endsAt: at(50) })], snapshot(open, [[alert()]]), ctx(60));
-    expect(plan.alerts[0]?.record).toMatchObject({ status: 'resolved', endsAt: at(50), occurrences: 2 });
+    const { decision: d } = only(plan);
+    expect(d.alerts[0]?.record).toMatchObject({ status: 'resolved', endsAt: at(50), occurrences: 2 });
     expect(plan.rollup).toEqual(['inc-open']);
-    expect(plan.timeline.map((t) => t.entry.type)).toEqual(['alert_resolved']);
+    expect(d.timeline.map((t) => t.type)).toEqual(['alert_resolved']);
   });
 
   it('reopens a resolved incident within the reopen window', () => {
     const resolved = incident({ id: 'inc-r', status: 'resolved', resolvedAt: at(100), statusChangedAt: at(100) });
-    const plan = planIngest([alert()], snapshot(resolved, [[alert(), { status: 'resolved' }]]), ctx(100 + 29 * 60));
-    expect(plan.incidents[0]).toMatchObject({ created: false, incident: { id: 'inc-r', status: 'triggered', reopenCount: 1 } });
-    expect(plan.timeline.map((t) => t.entry.type)).toContain('reopened');
-    expect(plan.effects.map((e) => e.effect.kind)).toContain('status_changed');
+    const { decision: d, created } = only(planIngest([alert()], snapshot(resolved, [[alert(), { status: 'resolved' }]]), ctx(100 + 29 * 60)));
+    expect(created).toBe(false);
+    expect(d.incident).toMatchObject({ id: 'inc-r', status: 'triggered', reopenCount: 1 });
+    expect(d.timeline.map((t) => t.type)).toEqual(['reopened', 'alert_refired']);
+    expect(d.effects.map((e) => e.effect.kind)).toEqual(['status_changed']);
   });
 
   it('opens a new incident after the reopen window, or after close', () => {
     const resolved = incident({ id: 'inc-r', status: 'resolved', resolvedAt: at(100), statusChangedAt: at(100) });
     const late = planIngest([alert()], snapshot(resolved, [[alert(), { status: 'resolved' }]]), ctx(100 + 31 * 60));
-    expect(late.incidents[0]?.created).toBe(true);
-    expect(late.incidents[0]?.incident.id).not.toBe('inc-r');
-    expect(late.groups[0]?.state.incidentId).toBe(late.incidents[0]?.incident.id);
+    const { decision: d, created } = only(late);
+    expect(created).toBe(true);
+    expect(d.incident.id).not.toBe('inc-r');
+    expect(late.groups).toEqual([{ groupId: gid, state: { key: groupKey(alert()), incidentId: d.incident.id }, create: false }]);
     const closed = incident({ id: 'inc-c', status: 'closed', statusChangedAt: at(100) });
-    expect(planIngest([alert()], snapshot(closed), ctx(200)).incidents[0]?.created).toBe(true);
+    expect(only(planIngest([alert()], snapshot(closed), ctx(200))).created).toBe(true);
   });
 
-  it('ignores a resolved alert when the group has no open incident, with a reason', () => {
-    const plan = planIngest([alert({ status: 'resolved' })], new Map(), ctx(0));
-    expect(plan.incidents).toEqual([]);
-    expect(plan.ignored).toEqual([{ fingerprint: 'fp-1', reason: 'a resolved alert for a group with no open incident' }]);
+  it('counts, and does not keep, a resolved alert when the group has no open incident', () => {
+    const plan = planIngest([alert({ status: 'resolved' }), alert({ status: 'resolved', fingerprint: 'fp-2' })], new Map(), ctx(0));
+    expect(plan.decisions).toEqual([]);
+    expect(plan.ignored).toBe(2);
   });
 
   it('escalates on a more severe alert; a mitigated incident that fires again is acknowledged', () => {
     const open = incident({ id: 'inc-open', status: 'mitigated', severity: 'SEV2' });
-    const plan = planIngest([alert({ fingerprint: 'fp-9', severity: 'critical' })], snapshot(open, [[alert()]]), ctx(30));
-    expect(plan.incidents[0]?.incident).toMatchObject({ status: 'acknowledged', severity: 'SEV1' });
+    const { decision: d } = only(planIngest([alert({ fingerprint: 'fp-9', severity: 'critical' })], snapshot(open, [[alert()]]), ctx(30)));
+    expect(d.incident).toMatchObject({ status: 'acknowledged', severity: 'SEV1' });
+    expect(d.changed).toBe(true);
   });
 
   it('keeps drills apart from real incidents', () => {
-    const plan = planIngest([alert()], new Map(), { ...ctx(0), drillId: 'drill-1' });
-    expect(plan.incidents[0]?.incident).toMatchObject({ drill: true, drillId: 'drill-1' });
-    expect(plan.incidents[0]?.incident.groupKey.startsWith('drill:drill-1|')).toBe(true);
+    const { decision: d } = only(planIngest([alert()], new Map(), { ...ctx(0), drillId: 'drill-1' }));
+    expect(d.incident).toMatchObject({ drill: true, drillId: 'drill-1' });
+    expect(d.incident.groupKey.startsWith('drill:drill-1|')).toBe(true);
+  });
+
+  it('asks for the deploys of a new incident\'s service, and links them once given', () => {
+    const first = planIngest([alert()], new Map(), { ...ctx(600), deploysOf: () => undefined });
+    expect(first.needsDeploys).toEqual(['checkout']);
+    const deploy = { id: 'd1', service: 'checkout', environment: 'production', version: 'v2.14.0', deployedAt: at(0), url: null, author: null, commit: null };
+    const { decision: d } = only(planIngest([alert()], new Map(), { ...ctx(600), deploysOf: () => [deploy] }));
+    expect(d.incident.deploys).toEqual([deploy]);
+    expect(d.timeline.map((t) => t.message)).toContain('v2.14.0 deployed 10 min before');
   });
 });

@@ -83,9 +83,9 @@ describe('onAlertPublished (Pub/Sub alerts)', () => {
 
 describe('Firestore triggers', () => {
   it('onUpdateCreated applies the update named by the document path', async () => {
-    applyStatusUpdate.mockResolvedValue({ ok: true, effects: [] });
+    applyStatusUpdate.mockResolvedValue({ ok: true, effects: [], action: 'acknowledge' });
     await fft.wrap(onUpdateCreated)({ params: { incidentId: 'inc-1', updateId: 'upd-1' } } as never);
-    expect(applyStatusUpdate).toHaveBeenCalledWith('inc-1', 'upd-1');
+    expect(applyStatusUpdate).toHaveBeenCalledWith('inc-1', 'upd-1', expect.objectContaining({ store: expect.anything(), policy: expect.anything() }));
   });
 
   it('onIncidentWritten passes the before and after data, and null for a deleted document', async () => {
@@ -106,7 +106,7 @@ describe('Firestore triggers', () => {
 describe('task queue triggers', () => {
   it('rollupIncident runs a due task', async () => {
     await rollupTask.run({ data: { incidentId: 'inc-4', second: 7, dueAt: Date.now() - 10 } } as never);
-    expect(rollupIncident).toHaveBeenCalledWith('inc-4', 7);
+    expect(rollupIncident).toHaveBeenCalledWith('inc-4', 7, expect.objectContaining({ store: expect.anything(), policy: expect.anything() }));
   });
 
   it('rollupIncident refuses an early task without waiting for it: the queue retries it later', async () => {

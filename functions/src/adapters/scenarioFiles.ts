@@ -1,7 +1,7 @@
 // Reads the drill scenarios (scenarios/*.yaml) shipped with the functions.
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseScenario, type Scenario } from '../domain/drills';
+import { parseScenario, type Scenario } from '../domain/drills/scenario';
 import { ConfigError } from '../domain/yamlConfig';
 import { projectRoot } from './projectRoot';
 

@@ -2,15 +2,16 @@
 // Cloud Build notifications) stores `deploys/{id}` idempotently; the
 // onDeployWritten trigger then links the deploy to open incidents of its
 // service that it landed during.
-import { deployFromCloudBuild, deployLandsDuring, deployTimelineMessage, mergeDeploys, parseDeployEvent, type DeployRecord, toDeployRef } from '../domain/deploys';
+import { deployFromCloudBuild, deployLandsDuring, parseDeployEvent, type DeployRecord, toDeployRef } from '../domain/deploys';
 import { tokenMatches } from '../domain/auth';
+import { decide, isRejected } from '../domain/incident';
+import { incidentPolicy } from '../domain/lifecycle';
+import type { Policy } from '../domain/policy';
 import { parseJson } from '../domain/sources';
-import { type Incident, OPEN_STATUSES, SYSTEM } from '../domain/types';
-import { pipelineConfig } from '../adapters/configFiles';
-import { decode } from '../adapters/firestoreCodec';
 import { db } from '../adapters/firebase';
 import { log } from '../adapters/logs';
-import { appendTimeline, arrayUnion, col, enqueueEffects, readIncident, writeIncident } from '../adapters/store';
+import { col } from '../adapters/store';
+import type { Deps } from './ports';
 import type { HttpRequestLike, HttpResult } from './alertWebhook';
 import { storeRejected } from './rejected';
 
@@ -73,35 +74,25 @@ export async function ingestCloudBuild(messageId: string, data: Buffer, publishT
 }
 
 /**
- * A new deploy lands during open incidents of its service: it joins their
- * `deploys`, with a timeline entry and a Slack post.
+ * A new deploy lands during open incidents of its service: the state machine
+ * links it to each (`deploy_linked`: their `deploys`, a timeline entry, a
+ * Slack post), and the deploy document names them.
  */
-export async function linkDeployToOpenIncidents(deployId: string, now: () => Date = () => new Date()): Promise<string[]> {
-  const { policy } = pipelineConfig();
-  const snap = await col.deploys().doc(deployId).get();
-  if (!snap.exists) return [];
-  const deploy = decode<DeployRecord & { incidentIds?: string[] }>({ ...snap.data(), id: deployId });
-  const open = await col.incidents().where('service', '==', deploy.service).where('status', 'in', [...OPEN_STATUSES]).get();
+export async function linkDeployToOpenIncidents(deploy: DeployRecord, deps: Deps & { policy: Policy }): Promise<string[]> {
+  const policy = incidentPolicy(deps.policy);
   const linked: string[] = [];
-  for (const doc of open.docs) {
-    const candidate = decode<Incident>({ ...doc.data(), id: doc.id });
-    if (candidate.drill !== deploy.drill || !deployLandsDuring(deploy, candidate, policy)) continue;
-    const done = await db().runTransaction(async (tx) => {
-      const incident = await readIncident(tx, doc.id);
-      if (!incident || incident.deploys.some((d) => d.id === deployId)) return false;
-      const at = now();
-      const ref = toDeployRef(deploy);
-      writeIncident(tx, { ...incident, deploys: mergeDeploys(incident.deploys, [ref]), updatedAt: at });
-      appendTimeline(tx, incident.id, [
-        { at, type: 'deploy_linked', actor: SYSTEM, message: deployTimelineMessage(deploy, incident.createdAt), data: { deployId, version: deploy.version, service: deploy.service } },
-      ]);
-      enqueueEffects(tx, incident.id, [{ kind: 'deploy_linked', deploy: ref }], { now: at, drill: incident.drill });
-      tx.update(col.deploys().doc(deployId), { incidentIds: arrayUnion(incident.id) });
+  for (const candidate of await deps.store.openIncidentsOf(deploy.service)) {
+    if (candidate.drill !== deploy.drill || !deployLandsDuring(deploy, candidate, deps.policy)) continue;
+    const done = await deps.store.run(async (tx) => {
+      const incident = await tx.incident(candidate.id);
+      if (!incident) return false;
+      const d = decide(incident, { action: 'deploy_linked', deploy: toDeployRef(deploy) }, { now: deps.clock.now(), policy, cause: `deploy-${deploy.id}` });
+      if (isRejected(d)) return false;
+      tx.commit(d);
+      tx.linkDeploy(deploy.id, incident.id);
       return true;
     });
-    if (done) linked.push(doc.id);
+    if (done) linked.push(candidate.id);
   }
-  if (linked.length) log.info('deploy linked to open incidents', { event: 'deploy_linked', deployId, incidentIds: linked });
   return linked;
 }
-

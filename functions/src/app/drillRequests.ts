@@ -1,6 +1,6 @@
 // The runDrill callable: validate the request, record the drill, and hand the
 // playback to the playDrill task (one short task per second of the drill).
-import { parseScenario } from '../domain/drills';
+import { parseScenario } from '../domain/drills/scenario';
 import { ConfigError, formatIssue } from '../domain/yamlConfig';
 import { loadScenario } from '../adapters/scenarioFiles';
 import { enqueueTask } from '../adapters/tasks';

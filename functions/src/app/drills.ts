@@ -4,13 +4,17 @@
 // drill's first incident resolves (or the time limit passes) it is scored.
 import { randomBytes } from 'node:crypto';
 import { safeDocId } from '../domain/deploys';
-import { drillReportText, expandDeploy, expandScenario, type Scenario, scenarioFromIncident, scoreDrill } from '../domain/drills';
+import { expandDeploy, expandScenario } from '../domain/drills/expand';
+import { scenarioFromIncident } from '../domain/drills/replay';
+import type { Scenario } from '../domain/drills/scenario';
+import { drillReportText, scoreDrill } from '../domain/drills/score';
 import type { AlertRecord, Incident, TimelineEntry } from '../domain/types';
 import { decode } from '../adapters/firestoreCodec';
 import { db } from '../adapters/firebase';
 import { log } from '../adapters/logs';
 import { publish, TOPICS } from '../adapters/pubsub';
-import { alertsCol, checklistCol, col, outboxDoc, timelineCol } from '../adapters/store';
+import { queueNotice } from '../adapters/outbox';
+import { alertsCol, checklistCol, col, timelineCol } from '../adapters/store';
 
 export interface DrillDoc {
   status: 'running' | 'scored';
@@ -170,7 +174,7 @@ export async function scoreRunningDrill(drillId: string, timedOut: boolean, now:
     const current = await tx.get(ref);
     if (current.get('status') !== 'running') return false;
     tx.update(ref, { status: 'scored', scoredAt: now, timedOut, incidentId: incident?.id ?? null, score, report: text });
-    if (incident) tx.create(col.notifications().doc(), outboxDoc(incident.id, { kind: 'message', text }, { now, drill: true }));
+    if (incident) queueNotice(tx, { incidentId: incident.id, notice: { kind: 'message', text }, drill: true, id: `${drillId}_report` }, now);
     return true;
   });
   if (scored) log.info('drill scored', { event: 'drill_scored', drillId, incidentId: incident?.id ?? null, score: score.score, timedOut });

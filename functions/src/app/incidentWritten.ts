@@ -3,7 +3,10 @@
 // common case must return at once.
 import type { DocumentData } from 'firebase-admin/firestore';
 import type { Postmortem } from '../domain/postmortem';
+import type { DeployRecord } from '../domain/deploys';
 import { decode } from '../adapters/firestoreCodec';
+import { log } from '../adapters/logs';
+import { withPolicy } from './compose';
 import { postmortemEdited, resolvedNow, syncPostmortem } from './postmortems';
 import { linkDeployToOpenIncidents } from './deploys';
 import { drillIncidentResolved } from './drills';
@@ -12,7 +15,8 @@ import { reminderTimeZone } from './timeZone';
 
 export async function incidentWritten(incidentId: string, before: DocumentData | null, after: DocumentData | null): Promise<void> {
   if (resolvedNow(before as { status: never } | null, after as { status: never } | null)) {
-    await syncPostmortem(incidentId, reminderTimeZone());
+    const outcome = await syncPostmortem(incidentId, reminderTimeZone(), withPolicy());
+    log.info('postmortem sync', { event: 'postmortem_sync', incidentId, outcome });
     if (after?.drill) await drillIncidentResolved({ id: incidentId, drillId: (after.drillId as string | null) ?? null });
   }
   if (statsKeyOfIncident(before) !== statsKeyOfIncident(after)) await recordIncidentStats(incidentId, after);
@@ -20,7 +24,10 @@ export async function incidentWritten(incidentId: string, before: DocumentData |
 
 /** A deploy was stored or changed: link a new one to the open incidents it landed during; keep the insights. */
 export async function deployWritten(deployId: string, before: DocumentData | null, after: DocumentData | null): Promise<void> {
-  if (!before && after) await linkDeployToOpenIncidents(deployId);
+  if (!before && after) {
+    const linked = await linkDeployToOpenIncidents(decode<DeployRecord>({ ...after, id: deployId }), withPolicy());
+    if (linked.length) log.info('deploy linked to open incidents', { event: 'deploy_linked', deployId, incidentIds: linked });
+  }
   await recordDeployStats(deployId, after);
 }
 

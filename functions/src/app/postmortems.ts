@@ -4,12 +4,12 @@
 // publishing it closes the incident.
 import { Timestamp } from 'firebase-admin/firestore';
 import { type Postmortem, planPostmortem, renderMarkdown } from '../domain/postmortem';
-import type { Incident, TimelineEntry } from '../domain/types';
-import { pipelineConfig } from '../adapters/configFiles';
+import type { Policy } from '../domain/policy';
+import type { Incident } from '../domain/types';
 import { decode } from '../adapters/firestoreCodec';
 import { db } from '../adapters/firebase';
-import { log } from '../adapters/logs';
-import { col, outboxDoc, readIncident, timelineCol, updatesCol } from '../adapters/store';
+import { col, updatesCol } from '../adapters/store';
+import type { Deps } from './ports';
 
 /**
  * The earliest date a reminder is due for: the postmortem itself while it is
@@ -24,29 +24,24 @@ export function reminderDueAt(pm: Pick<Postmortem, 'status' | 'dueAt' | 'actionI
 }
 
 /** Creates or refreshes the postmortem of a resolved incident (idempotent). */
-export async function syncPostmortem(incidentId: string, timeZone: string, now: () => Date = () => new Date()): Promise<'created' | 'updated' | 'unchanged' | 'none'> {
-  const { policy } = pipelineConfig();
-  const ref = col.postmortems().doc(incidentId);
-  const outcome = await db().runTransaction(async (tx) => {
-    const incident = await readIncident(tx, incidentId);
+export async function syncPostmortem(incidentId: string, timeZone: string, deps: Deps & { policy: Policy }): Promise<'created' | 'updated' | 'unchanged' | 'none'> {
+  return deps.store.run(async (tx) => {
+    const incident = await tx.incident(incidentId);
     if (!incident) return 'none' as const;
-    const [pmSnap, timelineSnap] = await Promise.all([tx.get(ref), tx.get(timelineCol(incidentId).orderBy('at').orderBy('seq'))]);
-    const previous = pmSnap.exists ? decode<Postmortem>(pmSnap.data()) : null;
-    const timeline = timelineSnap.docs.map((d) => decode<TimelineEntry & { seq?: number }>(d.data())).map(({ seq: _seq, ...e }) => e);
-    const at = now();
-    const plan = planPostmortem({ incident, timeline, previous, now: at, policy, timeZone });
+    const [previous, timeline] = [await tx.postmortem(incidentId), await tx.timeline(incidentId)];
+    const at = deps.clock.now();
+    const plan = planPostmortem({ incident, timeline, previous, now: at, policy: deps.policy, timeZone });
     if (!plan) return 'none' as const;
     if (!plan.changed) return 'unchanged' as const;
-    tx.set(ref, { ...plan.postmortem, reminderDueAt: reminderDueAt(plan.postmortem) });
+    tx.putPostmortem(incidentId, { ...plan.postmortem, reminderDueAt: reminderDueAt(plan.postmortem) });
     const due = plan.postmortem.dueAt ? ` It is due ${plan.postmortem.dueAt.toISOString().slice(0, 10)}.` : ' It is optional for this severity.';
     const text = previous
       ? `:memo: The postmortem picked up the new timeline (the incident was reopened and resolved again).`
       : `:memo: A postmortem draft was created${plan.postmortem.owner ? `, owned by ${plan.postmortem.owner}` : ''}.${due}`;
-    tx.create(col.notifications().doc(), outboxDoc(incidentId, { kind: 'message', text, channelOnly: true }, { now: at, drill: incident.drill }));
+    // One message per resolution: its id names the resolution, so a retried sync sends nothing twice.
+    tx.notify({ id: `${incidentId}_postmortem_${plan.postmortem.resolvedAt.getTime()}`, incidentId, drill: incident.drill, notice: { kind: 'message', text, channelOnly: true } }, at);
     return previous ? ('updated' as const) : ('created' as const);
   });
-  log.info('postmortem sync', { event: 'postmortem_sync', incidentId, outcome });
-  return outcome;
 }
 
 /**

@@ -2,6 +2,7 @@
 import type { CloudEvent } from 'firebase-functions/v2';
 import type { MessagePublishedData } from 'firebase-functions/v2/pubsub';
 import { log } from '../adapters/logs';
+import { ingestDeps } from './compose';
 import { ingestAlertMessage } from './ingestAlerts';
 import { storeRejected } from './rejected';
 import { withRetries } from './retry';
@@ -25,5 +26,5 @@ export async function handleAlertEvent(event: CloudEvent<MessagePublishedData>, 
     log.poisonMessage({ messageId: message.messageId, eventId: event.id, source: attributes.source ?? null, reason: 'maximum event age exceeded' });
     return;
   }
-  await withRetries(() => ingestAlertMessage({ messageId: message.messageId, eventId: event.id, data, attributes }));
+  await withRetries(() => ingestAlertMessage({ messageId: message.messageId, eventId: event.id, data, attributes }, ingestDeps()));
 }

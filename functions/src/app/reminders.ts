@@ -9,7 +9,8 @@ import { pipelineConfig } from '../adapters/configFiles';
 import { decode } from '../adapters/firestoreCodec';
 import { db } from '../adapters/firebase';
 import { log } from '../adapters/logs';
-import { col, outboxDoc } from '../adapters/store';
+import { queueNotice } from '../adapters/outbox';
+import { col } from '../adapters/store';
 
 /** Queues a reminder unless one with this key was already sent. */
 async function sendOnce(key: string, incidentId: string, drill: boolean, notice: Notice, now: Date): Promise<boolean> {
@@ -17,7 +18,7 @@ async function sendOnce(key: string, incidentId: string, drill: boolean, notice:
   return db().runTransaction(async (tx) => {
     if ((await tx.get(marker)).exists) return false;
     tx.create(marker, { incidentId, kind: notice.kind, sentAt: now });
-    tx.create(col.notifications().doc(), outboxDoc(incidentId, notice, { now, drill }));
+    queueNotice(tx, { incidentId, notice, drill, id: `reminder-${key}` }, now);
     return true;
   });
 }

@@ -1,6 +1,6 @@
 import { consoleUrl, INCIDENTS_CHANNEL, misconfiguredSecrets, readSecret, SLACK_API_URL, SLACK_BOT_TOKEN, TRAINING_CHANNEL } from '../params';
 import { log } from '../adapters/logs';
-import type { SlackSettings } from './deliverNotification';
+import type { SlackSettings } from './slackDelivery';
 
 /** The Slack params and secret, read inside a handler. */
 export function slackSettings(): SlackSettings {

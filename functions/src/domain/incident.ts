@@ -1,19 +1,21 @@
 // The incident state machine (contract §5) as one pure function:
-//   decide(incident, command, now, policy) → { incident, timeline, effects } | { rejected }
-// Time comes in as an argument; ids are the shell's business.
-import { type Actor, type Effect, type Incident, type IncidentStatus, type Severity, SEVERITIES, SYSTEM, type TimelineEntry } from './types';
+//   decide(incident, command, { now, policy, cause }) → Decision | { rejected }
+// Every change to an incident is a command here: its birth (`open`), what
+// people ask for through status updates, what alerts do (`alert_fired`,
+// `escalate`, `counts_rolled_up`), a deploy landing, a Slack channel created.
+// Time, ids and the cause come in as arguments; ids of what a decision
+// writes are stamped from the cause (domain/decision.ts).
+import { type DecideResult, type Decision, noChange, stamp, type StampedEffect } from './decision';
+import { deployTimelineMessage, mergeDeploys } from './deploys';
+import { ACTION_TARGET, type IncidentPolicy, isOpen, moveTo, postmortemRequired, type StatusAction, TRANSITIONS, transitionRejection, withinReopenWindow } from './lifecycle';
+import { alertsChangedEffect } from './outbox';
+import type { RunbookChecklistItem } from './runbooks';
+import { type Actor, type DeployRef, type Effect, type Incident, type Link, type NormalizedAlert, type RoutingHints, type Severity, severityRank, SYSTEM, type TimelineEntry } from './types';
 
-export const USER_ACTIONS = [
-  'acknowledge',
-  'mitigate',
-  'resolve',
-  'reopen',
-  'close',
-  'set_severity',
-  'assign_commander',
-  'note',
-  'check_step',
-] as const;
+export { type DecideResult, type Decision, isRejected } from './decision';
+export { isOpen, TRANSITIONS } from './lifecycle';
+
+export const USER_ACTIONS = ['acknowledge', 'mitigate', 'resolve', 'reopen', 'close', 'set_severity', 'assign_commander', 'note', 'check_step'] as const;
 export type UserAction = (typeof USER_ACTIONS)[number];
 
 export type PostmortemStatus = 'draft' | 'in_review' | 'published';
@@ -25,105 +27,71 @@ export interface ChecklistStep {
   done: boolean;
 }
 
+/** A new incident, from the first alert of its group and what enrichment found for it. */
+export interface OpenCommand {
+  action: 'open';
+  id: string;
+  groupKey: string;
+  alert: NormalizedAlert;
+  severity: Severity;
+  route: RoutingHints;
+  drillId: string | null;
+  runbook: { id: string; title: string } | null;
+  checklist: RunbookChecklistItem[];
+  deploys: DeployRef[];
+  links: Link[];
+}
+
 /** Commands from people (through status updates) and from the pipeline itself. */
 export type IncidentCommand =
+  | OpenCommand
   | { action: 'acknowledge' | 'mitigate' | 'resolve' | 'reopen'; actor: Actor; message?: string | null }
   | { action: 'close'; actor: Actor; message?: string | null; postmortemStatus: PostmortemStatus | null }
   | { action: 'set_severity'; actor: Actor; severity: Severity; message?: string | null }
   | { action: 'assign_commander'; actor: Actor; commander: string; message?: string | null }
   | { action: 'note'; actor: Actor; message: string }
-  | {
-      action: 'check_step';
-      actor: Actor;
-      stepId: string;
-      done: boolean;
-      /** The incident's checklist as it is now. */
-      checklist: ChecklistStep[];
-    }
-  /** Every alert of the incident has resolved (auto-resolve). */
-  | { action: 'alerts_resolved'; alertCount: number }
-  /** An alert fired again for this incident's group. */
+  | { action: 'check_step'; actor: Actor; stepId: string; done: boolean; checklist: ChecklistStep[] }
+  /** An alert fired again for this incident's group: a resolved incident within the window reopens, a mitigated one came back. */
   | { action: 'alert_fired'; title: string }
+  /** One of the incident's alerts was added, fired again or resolved (its `known`-th distinct alert). */
+  | { action: 'alert_changed'; change: 'added' | 'refired' | 'resolved'; title: string; fingerprint: string; known: number }
   /** The rules give a joining alert a higher severity. */
-  | { action: 'escalate'; severity: Severity; title: string };
+  | { action: 'escalate'; severity: Severity; title: string }
+  /** The incident's alert documents were counted (the roll-up of second `second`): counts, auto-resolve, late reopen. */
+  | { action: 'counts_rolled_up'; alertCount: number; firingCount: number; second: number }
+  /** A deploy of the incident's service landed while it was open. */
+  | { action: 'deploy_linked'; deploy: DeployRef }
+  /** The incident's Slack channel exists. */
+  | { action: 'channel_created'; channelId: string; name: string };
 
-export interface LifecyclePolicy {
-  /** Severities whose incidents must have a published postmortem before they close. */
-  postmortemRequiredFor: Severity[];
-}
-
-export const DEFAULT_LIFECYCLE_POLICY: LifecyclePolicy = { postmortemRequiredFor: ['SEV1', 'SEV2'] };
-
-export interface Decision {
-  incident: Incident;
-  timeline: TimelineEntry[];
-  effects: Effect[];
-  /** For check_step: the step as it should now be stored. */
-  step?: { id: string; done: boolean; doneBy: Actor | null; doneAt: Date | null };
-}
-
-export type DecideResult = Decision | { rejected: string };
-
-export const isRejected = (r: DecideResult): r is { rejected: string } => 'rejected' in r;
-
-/** The lifecycle table: from → the states it may move to. */
-export const TRANSITIONS: Record<IncidentStatus, readonly IncidentStatus[]> = {
-  triggered: ['acknowledged', 'mitigated', 'resolved'],
-  acknowledged: ['mitigated', 'resolved'],
-  mitigated: ['acknowledged', 'resolved'],
-  resolved: ['triggered', 'closed'],
-  closed: [],
-};
-
-const TARGET: Record<'acknowledge' | 'mitigate' | 'resolve' | 'reopen' | 'close', IncidentStatus> = {
-  acknowledge: 'acknowledged',
-  mitigate: 'mitigated',
-  resolve: 'resolved',
-  reopen: 'triggered',
-  close: 'closed',
-};
-
-const STAMP: Partial<Record<IncidentStatus, 'acknowledgedAt' | 'mitigatedAt' | 'resolvedAt' | 'closedAt'>> = {
-  acknowledged: 'acknowledgedAt',
-  mitigated: 'mitigatedAt',
-  resolved: 'resolvedAt',
-  closed: 'closedAt',
-};
-
-export const isOpen = (s: IncidentStatus) => s === 'triggered' || s === 'acknowledged' || s === 'mitigated';
-
-export const postmortemRequired = (severity: Severity, policy: LifecyclePolicy) => policy.postmortemRequiredFor.includes(severity);
-
-function article(word: string) {
-  return /^[aeiou]/.test(word) ? `an ${word}` : `a ${word}`;
-}
-
-/** Why a status move is not allowed, in words a responder understands. */
-function transitionRejection(from: IncidentStatus, action: keyof typeof TARGET): string {
-  const to = TARGET[action];
-  if (from === to) return `the incident is already ${from}`;
-  if (from === 'closed') return `cannot ${action} a closed incident: closed incidents are final`;
-  if (action === 'close') return `cannot close ${article(from)} incident: resolve it first`;
-  if (action === 'reopen') return `cannot reopen ${article(from)} incident: it is still open`;
-  if (from === 'resolved') return `cannot ${action} a resolved incident: reopen it first`;
-  return `cannot ${action} ${article(from)} incident`;
+export interface DecideContext {
+  now: Date;
+  policy: IncidentPolicy;
+  /** What caused the change (`update-<id>`, `msg-<messageId>`, `rollup-<second>`…): the base of every id the decision writes. */
+  cause: string;
 }
 
 function entry(at: Date, type: string, actor: Actor, message: string, data: Record<string, unknown> = {}): TimelineEntry {
   return { at, type, actor, message, data };
 }
 
-/** Moves the incident to `to`, stamping the first entry into that state. */
-function moveTo(incident: Incident, to: IncidentStatus, actor: Actor, now: Date): Incident {
-  const next: Incident = { ...incident, status: to, updatedAt: now, statusChangedAt: now };
-  const stamp = STAMP[to];
-  if (stamp && next[stamp] === null) next[stamp] = now;
-  if (to === 'resolved') next.resolvedBy = actor;
-  if (to === 'triggered') next.reopenCount = incident.reopenCount + 1;
-  return next;
+interface Draft {
+  incident: Incident;
+  timeline: TimelineEntry[];
+  effects: (Effect | StampedEffect)[];
+  checklist?: RunbookChecklistItem[];
+  /** Only timeline entries: the incident document itself stays as it is. */
+  unchanged?: boolean;
 }
 
-function statusDecision(incident: Incident, to: IncidentStatus, actor: Actor, now: Date, why: string | null, type = 'status_changed'): Decision {
+function done(d: Draft, ctx: DecideContext): Decision {
+  return stamp({ ...noChange(d.incident), changed: !d.unchanged, timeline: d.timeline, effects: d.effects, checklist: d.checklist ?? [] }, ctx.cause);
+}
+
+/** Alerts beyond this count in one incident no longer get a timeline entry each. */
+export const ALERT_TIMELINE_LIMIT = 20;
+
+function statusChange(incident: Incident, to: Incident['status'], actor: Actor, now: Date, why: string | null, type = 'status_changed'): Draft {
   const from = incident.status;
   const by = actor === SYSTEM ? '' : ` by ${actor}`;
   const message = `${from} → ${to}${by}${why ? `: ${why}` : ''}`;
@@ -134,61 +102,121 @@ function statusDecision(incident: Incident, to: IncidentStatus, actor: Actor, no
   };
 }
 
-const rankOf = (s: Severity) => SEVERITIES.indexOf(s);
+function open(c: OpenCommand, ctx: DecideContext): Draft {
+  const { now } = ctx;
+  const a = c.alert;
+  const incident: Incident = {
+    id: c.id,
+    title: a.title,
+    status: 'triggered',
+    severity: c.severity,
+    severitySource: 'rules',
+    source: a.source,
+    service: a.service,
+    environment: a.environment,
+    groupKey: c.groupKey,
+    alertCount: 0,
+    firingCount: 0,
+    createdAt: now,
+    updatedAt: now,
+    statusChangedAt: now,
+    acknowledgedAt: null,
+    mitigatedAt: null,
+    resolvedAt: null,
+    closedAt: null,
+    commander: null,
+    resolvedBy: null,
+    drill: c.drillId !== null,
+    drillId: c.drillId,
+    runbook: c.runbook?.id ?? null,
+    slack: null,
+    deploys: mergeDeploys([], c.deploys),
+    links: c.links,
+    routing: c.route,
+    postmortemRequired: postmortemRequired(c.severity, ctx.policy),
+    reopenCount: 0,
+    rolledUpFor: 0,
+  };
+  const timeline = [
+    entry(now, 'incident_opened', SYSTEM, `${c.severity} incident opened by ${a.source} alert "${a.title}"`, {
+      source: a.source,
+      fingerprint: a.fingerprint,
+      severity: c.severity,
+      nativeSeverity: a.severity,
+    }),
+  ];
+  if (c.runbook) timeline.push(entry(now, 'runbook_attached', SYSTEM, `runbook "${c.runbook.title}" attached (${c.checklist.length} steps)`, { runbook: c.runbook.id }));
+  for (const d of [...incident.deploys].reverse()) {
+    timeline.push(entry(now, 'deploy_linked', SYSTEM, deployTimelineMessage(d, now), { deployId: d.id, version: d.version, service: d.service }));
+  }
+  return { incident, timeline, effects: [{ kind: 'incident_opened' }], checklist: c.checklist };
+}
 
-export function decide(incident: Incident, command: IncidentCommand, now: Date, policy: LifecyclePolicy = DEFAULT_LIFECYCLE_POLICY): DecideResult {
+function statusCommand(incident: Incident, c: Extract<IncidentCommand, { action: StatusAction }>, ctx: DecideContext): Draft | string {
+  const from = incident.status;
+  const to = ACTION_TARGET[c.action];
+  if (!TRANSITIONS[from].includes(to)) return transitionRejection(from, c.action);
+  if (c.action === 'close' && postmortemRequired(incident.severity, ctx.policy) && c.postmortemStatus !== 'published') {
+    const state = c.postmortemStatus ? `it is ${c.postmortemStatus.replace('_', ' ')}` : 'it has not been written yet';
+    return `cannot close a ${incident.severity} incident before its postmortem is published: ${state}`;
+  }
+  return statusChange(incident, to, c.actor, ctx.now, c.message ?? null);
+}
+
+function rolledUp(incident: Incident, c: Extract<IncidentCommand, { action: 'counts_rolled_up' }>, ctx: DecideContext): Draft | string {
+  if (incident.rolledUpFor >= c.second) return `the counts of second ${c.second} are already rolled up`;
+  const countsChanged = c.alertCount !== incident.alertCount || c.firingCount !== incident.firingCount;
+  let draft: Draft = {
+    incident: { ...incident, alertCount: c.alertCount, firingCount: c.firingCount, rolledUpFor: c.second, ...(countsChanged ? { updatedAt: ctx.now } : {}) },
+    timeline: [],
+    effects: countsChanged ? [alertsChangedEffect(incident, ctx.now)] : [],
+  };
+  const n = c.alertCount;
+  if (ctx.policy.autoResolve && isOpen(incident.status) && n > 0 && c.firingCount === 0) {
+    const change = statusChange(draft.incident, 'resolved', SYSTEM, ctx.now, `all ${n} alert${n === 1 ? '' : 's'} resolved`, 'auto_resolved');
+    draft = { incident: change.incident, timeline: change.timeline, effects: change.effects };
+  } else if (c.firingCount > 0 && withinReopenWindow(incident, ctx.now, ctx.policy)) {
+    // An alert joined just as the incident resolved (ingest reads incidents without locking them).
+    const f = c.firingCount;
+    const change = statusChange(draft.incident, 'triggered', SYSTEM, ctx.now, `reopened: ${f} alert${f === 1 ? '' : 's'} still firing`, 'reopened');
+    draft = { incident: change.incident, timeline: change.timeline, effects: change.effects };
+  } else if (!countsChanged) {
+    return 'nothing changed';
+  }
+  return draft;
+}
+
+function decideDraft(incident: Incident, command: Exclude<IncidentCommand, OpenCommand>, ctx: DecideContext): Draft | string {
+  const { now } = ctx;
   const from = incident.status;
   switch (command.action) {
     case 'acknowledge':
     case 'mitigate':
     case 'resolve':
     case 'reopen':
-    case 'close': {
-      const to = TARGET[command.action];
-      if (!TRANSITIONS[from].includes(to)) return { rejected: transitionRejection(from, command.action) };
-      if (command.action === 'close' && postmortemRequired(incident.severity, policy) && command.postmortemStatus !== 'published') {
-        const state = command.postmortemStatus ? `it is ${command.postmortemStatus.replace('_', ' ')}` : 'it has not been written yet';
-        return { rejected: `cannot close a ${incident.severity} incident before its postmortem is published: ${state}` };
-      }
-      return statusDecision(incident, to, command.actor, now, command.message ?? null);
-    }
+    case 'close':
+      return statusCommand(incident, command, ctx);
 
     case 'set_severity': {
-      if (from === 'closed') return { rejected: 'cannot change the severity of a closed incident' };
-      if (incident.severity === command.severity && incident.severitySource === 'manual') {
-        return { rejected: `the incident is already ${command.severity}` };
-      }
-      const next: Incident = {
-        ...incident,
-        severity: command.severity,
-        severitySource: 'manual',
-        postmortemRequired: postmortemRequired(command.severity, policy),
-        updatedAt: now,
-      };
+      if (from === 'closed') return 'cannot change the severity of a closed incident';
+      if (incident.severity === command.severity && incident.severitySource === 'manual') return `the incident is already ${command.severity}`;
       const why = command.message ? `: ${command.message}` : '';
       return {
-        incident: next,
+        incident: { ...incident, severity: command.severity, severitySource: 'manual', postmortemRequired: postmortemRequired(command.severity, ctx.policy), updatedAt: now },
         timeline: [
-          entry(now, 'severity_changed', command.actor, `severity ${incident.severity} → ${command.severity} by ${command.actor}${why}`, {
-            from: incident.severity,
-            to: command.severity,
-            manual: true,
-          }),
+          entry(now, 'severity_changed', command.actor, `severity ${incident.severity} → ${command.severity} by ${command.actor}${why}`, { from: incident.severity, to: command.severity, manual: true }),
         ],
         effects: incident.severity === command.severity ? [] : [{ kind: 'severity_changed', from: incident.severity, to: command.severity, actor: command.actor }],
       };
     }
 
     case 'assign_commander': {
-      if (from === 'closed') return { rejected: 'cannot assign a commander to a closed incident' };
-      if (incident.commander === command.commander) return { rejected: `${command.commander} is already the commander` };
+      if (from === 'closed') return 'cannot assign a commander to a closed incident';
+      if (incident.commander === command.commander) return `${command.commander} is already the commander`;
       return {
         incident: { ...incident, commander: command.commander, updatedAt: now },
         timeline: [
-          entry(now, 'commander_assigned', command.actor, `${command.commander} is now the incident commander (assigned by ${command.actor})`, {
-            commander: command.commander,
-            previous: incident.commander,
-          }),
+          entry(now, 'commander_assigned', command.actor, `${command.commander} is now the incident commander (assigned by ${command.actor})`, { commander: command.commander, previous: incident.commander }),
         ],
         effects: [{ kind: 'commander_assigned', commander: command.commander, actor: command.actor }],
       };
@@ -196,65 +224,82 @@ export function decide(incident: Incident, command: IncidentCommand, now: Date, 
 
     case 'note': {
       const text = command.message.trim();
-      if (!text) return { rejected: 'a note needs a message' };
-      return {
-        incident: { ...incident, updatedAt: now },
-        timeline: [entry(now, 'note', command.actor, text)],
-        effects: [{ kind: 'note_added', message: text, actor: command.actor }],
-      };
+      if (!text) return 'a note needs a message';
+      return { incident: { ...incident, updatedAt: now }, timeline: [entry(now, 'note', command.actor, text)], effects: [{ kind: 'note_added', message: text, actor: command.actor }] };
     }
 
     case 'check_step': {
-      if (from === 'closed') return { rejected: 'cannot change the checklist of a closed incident' };
+      if (from === 'closed') return 'cannot change the checklist of a closed incident';
       const step = command.checklist.find((s) => s.id === command.stepId);
-      if (!step) {
-        return { rejected: incident.runbook ? `no step "${command.stepId}" in this incident's checklist` : 'this incident has no runbook checklist' };
-      }
-      if (step.done === command.done) return { rejected: `step "${step.text}" is already ${step.done ? 'done' : 'not done'}` };
+      if (!step) return incident.runbook ? `no step "${command.stepId}" in this incident's checklist` : 'this incident has no runbook checklist';
+      if (step.done === command.done) return `step "${step.text}" is already ${step.done ? 'done' : 'not done'}`;
       const doneCount = command.checklist.filter((s) => (s.id === step.id ? command.done : s.done)).length;
       const progress = { done: doneCount, total: command.checklist.length };
-      const verb = command.done ? 'done' : 'not done';
       return {
         incident: { ...incident, updatedAt: now },
         timeline: [
-          entry(now, 'step_checked', command.actor, `step ${step.order + 1} ${verb}: ${step.text} (${progress.done}/${progress.total})`, {
-            stepId: step.id,
-            done: command.done,
-            progress,
-          }),
+          entry(now, 'step_checked', command.actor, `step ${step.order + 1} ${command.done ? 'done' : 'not done'}: ${step.text} (${progress.done}/${progress.total})`, { stepId: step.id, done: command.done, progress }),
         ],
         effects: [{ kind: 'step_checked', stepId: step.id, text: step.text, done: command.done, actor: command.actor, progress }],
-        step: { id: step.id, done: command.done, doneBy: command.done ? command.actor : null, doneAt: command.done ? now : null },
+        checklist: [{ ...step, section: (step as Partial<RunbookChecklistItem>).section ?? null, done: command.done, doneBy: command.done ? command.actor : null, doneAt: command.done ? now : null }],
       };
     }
 
-    case 'alerts_resolved': {
-      if (!isOpen(from)) return { rejected: `the incident is already ${from}` };
-      const n = command.alertCount;
-      return statusDecision(incident, 'resolved', SYSTEM, now, `all ${n} alert${n === 1 ? '' : 's'} resolved`, 'auto_resolved');
+    case 'alert_fired': {
+      if (withinReopenWindow(incident, now, ctx.policy)) return statusChange(incident, 'triggered', SYSTEM, now, `reopened: "${command.title}" fired again`, 'reopened');
+      if (from === 'mitigated') return statusChange(incident, 'acknowledged', SYSTEM, now, `"${command.title}" fired again while mitigated`, 'alert_refired');
+      if (from === 'resolved') return 'the incident resolved longer ago than the reopen window: the alert opens a new incident';
+      return `nothing to do: the incident is ${from}`;
     }
 
-    case 'alert_fired': {
-      if (from === 'resolved') return statusDecision(incident, 'triggered', SYSTEM, now, `reopened: "${command.title}" fired again`, 'reopened');
-      if (from === 'mitigated') return statusDecision(incident, 'acknowledged', SYSTEM, now, `"${command.title}" fired again while mitigated`, 'alert_refired');
-      return { rejected: `nothing to do: the incident is ${from}` };
+    case 'alert_changed': {
+      if (command.known > ALERT_TIMELINE_LIMIT) return `the incident has more than ${ALERT_TIMELINE_LIMIT} alerts: the timeline no longer lists each`;
+      const { type, words } = { added: { type: 'alert_added', words: 'alert firing' }, refired: { type: 'alert_refired', words: 'alert firing again' }, resolved: { type: 'alert_resolved', words: 'alert resolved' } }[command.change];
+      return { incident, timeline: [entry(now, type, SYSTEM, `${words}: ${command.title}`, { fingerprint: command.fingerprint })], effects: [], unchanged: true };
     }
 
     case 'escalate': {
-      if (from === 'closed' || incident.severitySource === 'manual' || rankOf(command.severity) >= rankOf(incident.severity)) {
-        return { rejected: 'no escalation' };
-      }
+      if (from === 'closed' || incident.severitySource === 'manual' || severityRank(command.severity) >= severityRank(incident.severity)) return 'no escalation';
       return {
-        incident: { ...incident, severity: command.severity, postmortemRequired: postmortemRequired(command.severity, policy), updatedAt: now },
+        incident: { ...incident, severity: command.severity, postmortemRequired: postmortemRequired(command.severity, ctx.policy), updatedAt: now },
         timeline: [
-          entry(now, 'severity_changed', SYSTEM, `severity ${incident.severity} → ${command.severity}: "${command.title}" is ${command.severity}`, {
-            from: incident.severity,
-            to: command.severity,
-            manual: false,
-          }),
+          entry(now, 'severity_changed', SYSTEM, `severity ${incident.severity} → ${command.severity}: "${command.title}" is ${command.severity}`, { from: incident.severity, to: command.severity, manual: false }),
         ],
         effects: [{ kind: 'severity_changed', from: incident.severity, to: command.severity, actor: SYSTEM }],
       };
     }
+
+    case 'counts_rolled_up':
+      return rolledUp(incident, command, ctx);
+
+    case 'deploy_linked': {
+      const d = command.deploy;
+      if (incident.deploys.some((x) => x.id === d.id)) return `deploy ${d.id} is already linked`;
+      return {
+        incident: { ...incident, deploys: mergeDeploys(incident.deploys, [d]), updatedAt: now },
+        timeline: [entry(now, 'deploy_linked', SYSTEM, deployTimelineMessage(d, incident.createdAt), { deployId: d.id, version: d.version, service: d.service })],
+        effects: [{ kind: 'deploy_linked', deploy: d }],
+      };
+    }
+
+    case 'channel_created': {
+      if (incident.slack === command.channelId) return `the incident's channel is already ${command.channelId}`;
+      return {
+        incident: { ...incident, slack: command.channelId },
+        timeline: [entry(now, 'channel_created', SYSTEM, `Slack channel #${command.name} created`, { channelId: command.channelId, name: command.name })],
+        effects: [],
+      };
+    }
   }
+}
+
+/** Decides one command. `incident` is null only for `open`. */
+export function decide(incident: Incident | null, command: IncidentCommand, ctx: DecideContext): DecideResult {
+  if (command.action === 'open') {
+    if (incident) return { rejected: `incident ${incident.id} already exists` };
+    return done(open(command, ctx), ctx);
+  }
+  if (!incident) return { rejected: 'no such incident' };
+  const d = decideDraft(incident, command, ctx);
+  return typeof d === 'string' ? { rejected: d } : done(d, ctx);
 }

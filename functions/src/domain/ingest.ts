@@ -1,15 +1,15 @@
-// Turns one batch of normalised alerts (one Pub/Sub message) into writes:
-// which incident each alert joins, opens or reopens, and what each alert
-// document becomes. Pure: the shell reads the snapshot, calls planIngest, and
-// writes the plan in one transaction.
-import { alertDocId, groupKey as groupKeyOf, groupDocId } from './grouping';
-import { decide, type Decision, isOpen, isRejected, postmortemRequired } from './incident';
+// Turns one batch of normalised alerts (one Pub/Sub message) into decisions:
+// which incident each alert joins, opens or reopens (through decide()), and
+// what each alert document becomes. Pure: the shell reads the snapshot, calls
+// planIngest, and commits the plan in one transaction.
+import { merge, type Decision, noChange } from './decision';
+import { enrich, type EnrichContext } from './enrich';
+import { alertDocId, groupDocId, groupKey as groupKeyOf } from './grouping';
+import { decide, type IncidentCommand } from './incident';
+import { incidentPolicy, isOpen, takesAlerts, withinReopenWindow } from './lifecycle';
 import type { Policy } from './policy';
 import { evaluateSeverity, type SeverityRules } from './severity';
-import { type AlertRecord, type Effect, type Incident, type NormalizedAlert, SYSTEM, type TimelineEntry } from './types';
-
-/** Alerts beyond this count in one incident no longer get a timeline entry each. */
-export const ALERT_TIMELINE_LIMIT = 20;
+import type { AlertRecord, DeployRef, Incident, NormalizedAlert } from './types';
 
 export interface GroupState {
   key: string;
@@ -31,20 +31,24 @@ export interface IngestContext {
   policy: Policy;
   drillId: string | null;
   newIncidentId: () => string;
+  /** The message's id: the cause of every decision in the plan. */
+  cause: string;
+  enrich: EnrichContext;
+  /** Deploys of a service from the correlation window, when the shell has read them (see IngestPlan.needsDeploys). */
+  deploysOf: (service: string) => DeployRef[] | undefined;
 }
 
 export interface IngestPlan {
-  /** Group documents to write (new groups, or groups that moved to a new incident). */
-  groups: { groupId: string; state: GroupState }[];
-  /** Incidents to write, created or changed. */
-  incidents: { incident: Incident; created: boolean }[];
-  alerts: { incidentId: string; alertId: string; record: AlertRecord; created: boolean }[];
-  timeline: { incidentId: string; entry: TimelineEntry }[];
-  effects: { incidentId: string; effect: Effect }[];
+  /** Group documents to write: new groups (created with a precondition), or groups that moved to a new incident. */
+  groups: { groupId: string; state: GroupState; create: boolean }[];
+  /** One decision per incident the message touches. */
+  decisions: { decision: Decision; created: boolean }[];
   /** Existing incidents whose alert counts may have changed. */
   rollup: string[];
-  /** Alerts that could not go anywhere, with the reason (kept on the message record). */
-  ignored: { fingerprint: string; reason: string }[];
+  /** Resolved alerts for a group with no open incident: counted, not kept. */
+  ignored: number;
+  /** Services whose new incidents want their recent deploys: read them and plan again. */
+  needsDeploys: string[];
 }
 
 /** The group of each alert, in the order the alerts came. */
@@ -58,41 +62,6 @@ export function groupsOf(alerts: NormalizedAlert[], drillId: string | null): Map
     out.set(id, g);
   }
   return out;
-}
-
-function newIncidentFrom(alert: NormalizedAlert, key: string, id: string, ctx: IngestContext): Incident {
-  const sev = evaluateSeverity(ctx.rules, alert);
-  return {
-    id,
-    title: alert.title,
-    status: 'triggered',
-    severity: sev.severity,
-    severitySource: 'rules',
-    source: alert.source,
-    service: alert.service,
-    environment: alert.environment,
-    groupKey: key,
-    alertCount: 0,
-    firingCount: 0,
-    createdAt: ctx.now,
-    updatedAt: ctx.now,
-    statusChangedAt: ctx.now,
-    acknowledgedAt: null,
-    mitigatedAt: null,
-    resolvedAt: null,
-    closedAt: null,
-    commander: null,
-    resolvedBy: null,
-    drill: ctx.drillId !== null,
-    drillId: ctx.drillId,
-    runbook: null,
-    slack: null,
-    deploys: [],
-    links: [...alert.links],
-    routing: sev.route,
-    postmortemRequired: postmortemRequired(sev.severity, { postmortemRequiredFor: ctx.policy.postmortem.requiredFor }),
-    reopenCount: 0,
-  };
 }
 
 function newRecord(alert: NormalizedAlert, ctx: IngestContext): AlertRecord {
@@ -117,140 +86,93 @@ function newRecord(alert: NormalizedAlert, ctx: IngestContext): AlertRecord {
   };
 }
 
+function updatedRecord(previous: AlertRecord, alert: NormalizedAlert, now: Date): AlertRecord {
+  const statusChanged = previous.status !== alert.status;
+  return {
+    ...previous,
+    status: alert.status,
+    title: alert.title,
+    labels: alert.labels,
+    links: alert.links.length > 0 ? alert.links : previous.links,
+    lastSeenAt: now,
+    occurrences: previous.occurrences + 1,
+    endsAt: alert.status === 'resolved' ? (alert.endsAt ?? now) : null,
+    startsAt: statusChanged && alert.status === 'firing' ? alert.startsAt : previous.startsAt,
+  };
+}
+
 export function planIngest(alerts: NormalizedAlert[], snapshots: Map<string, GroupSnapshot>, ctx: IngestContext): IngestPlan {
-  const plan: IngestPlan = { groups: [], incidents: [], alerts: [], timeline: [], effects: [], rollup: [], ignored: [] };
-  const lifecycle = { postmortemRequiredFor: ctx.policy.postmortem.requiredFor };
-  const reopenWindowMs = ctx.policy.reopenWindowMinutes * 60_000;
-  const touched = new Map<string, { incidentId: string; alertId: string; record: AlertRecord; created: boolean }>();
+  const plan: IngestPlan = { groups: [], decisions: [], rollup: [], ignored: 0, needsDeploys: [] };
+  const policy = incidentPolicy(ctx.policy);
   const rollup = new Set<string>();
+  let step = 0;
 
-  for (const [groupId, { key, alerts: batch }] of groupsOf(alerts, ctx.drillId)) {
+  [...groupsOf(alerts, ctx.drillId)].forEach(([groupId, { key, alerts: batch }], g) => {
     const snap = snapshots.get(groupId) ?? { group: null, incident: null, alerts: new Map<string, AlertRecord>() };
-    let incident = snap.incident;
+    let decision: Decision | null = snap.incident ? noChange(snap.incident) : null;
     let created = false;
-    let changed = false;
-    let knownAlerts = incident?.alertCount ?? 0;
-    const records = new Map(snap.alerts);
-
-    const apply = (d: Decision) => {
-      if (!incident) return;
-      incident = d.incident;
-      changed = true;
-      for (const e of d.timeline) plan.timeline.push({ incidentId: incident.id, entry: e });
-      for (const e of d.effects) plan.effects.push({ incidentId: incident.id, effect: e });
+    let records = new Map(snap.alerts);
+    /** Applies a command to the group's incident; a rejection changes nothing. */
+    const apply = (command: IncidentCommand) => {
+      const r = decide(decision?.incident ?? null, command, { now: ctx.now, policy, cause: `${ctx.cause}-g${g}-${step++}` });
+      if ('rejected' in r) return false;
+      decision = decision ? merge(decision, r) : r;
+      return true;
     };
-    const tryDecide = (cmd: Parameters<typeof decide>[1]) => {
-      if (!incident) return;
-      const r = decide(incident, cmd, ctx.now, lifecycle);
-      if (!isRejected(r)) apply(r);
+    const flush = () => {
+      if (decision && (decision.changed || decision.timeline.length || decision.alerts.length || decision.effects.length)) plan.decisions.push({ decision, created });
     };
 
     for (const alert of batch) {
       const alertId = alertDocId(alert);
-      if (alert.status === 'firing') {
-        const reopenable =
-          incident !== null && incident.status === 'resolved' && ctx.now.getTime() - incident.statusChangedAt.getTime() <= reopenWindowMs;
-        if (!incident || (!isOpen(incident.status) && !reopenable)) {
-          // A new incident for this group.
-          incident = newIncidentFrom(alert, key, ctx.newIncidentId(), ctx);
-          created = true;
-          changed = true;
-          knownAlerts = 0;
-          records.clear();
-          plan.groups.push({ groupId, state: { key, incidentId: incident.id } });
-          plan.timeline.push({
-            incidentId: incident.id,
-            entry: {
-              at: ctx.now,
-              type: 'incident_opened',
-              actor: SYSTEM,
-              message: `${incident.severity} incident opened by ${alert.source} alert "${alert.title}"`,
-              data: { source: alert.source, fingerprint: alert.fingerprint, severity: incident.severity, nativeSeverity: alert.severity },
-            },
-          });
-          plan.effects.push({ incidentId: incident.id, effect: { kind: 'incident_opened' } });
-        } else if (reopenable) {
-          tryDecide({ action: 'alert_fired', title: alert.title });
-        }
-      } else if (!incident || (!records.has(alertId) && !isOpen(incident.status))) {
-        plan.ignored.push({ fingerprint: alert.fingerprint, reason: 'a resolved alert for a group with no open incident' });
+      const incident: Incident | null = decision?.incident ?? null;
+      if (alert.status === 'firing' && (!incident || !takesAlerts(incident, ctx.now, policy))) {
+        // A new incident for this group (the previous one, if any, is done with).
+        flush();
+        const sev = evaluateSeverity(ctx.rules, alert);
+        const deploys = alert.service ? ctx.deploysOf(alert.service) : [];
+        if (alert.service && deploys === undefined && !plan.needsDeploys.includes(alert.service)) plan.needsDeploys.push(alert.service);
+        const found = enrich({ ...alert, severity: sev.severity, createdAt: ctx.now }, deploys ?? [], ctx.enrich);
+        decision = null;
+        apply({ action: 'open', id: ctx.newIncidentId(), groupKey: key, alert, severity: sev.severity, route: sev.route, drillId: ctx.drillId, ...found });
+        created = true;
+        records = new Map();
+        plan.groups.push({ groupId, state: { key, incidentId: (decision as Decision | null)?.incident.id ?? '' }, create: snap.group === null });
+      } else if (alert.status === 'firing' && incident && withinReopenWindow(incident, ctx.now, policy)) {
+        apply({ action: 'alert_fired', title: alert.title });
+      } else if (alert.status === 'resolved' && (!incident || (!records.has(alertId) && !isOpen(incident.status)))) {
+        plan.ignored += 1;
         continue;
       }
 
-      const current = incident;
+      const current = (decision as Decision | null)?.incident;
+      if (!current) continue;
       const previous = records.get(alertId);
-      let record: AlertRecord;
-      if (!previous) {
-        record = newRecord(alert, ctx);
-        knownAlerts += 1;
-        if (!created) rollup.add(current.id);
-        if (created && records.size === 0) {
-          // the opening alert is told by the incident_opened entry
-        } else if (knownAlerts <= ALERT_TIMELINE_LIMIT) {
-          plan.timeline.push({
-            incidentId: current.id,
-            entry: {
-              at: ctx.now,
-              type: alert.status === 'firing' ? 'alert_added' : 'alert_resolved',
-              actor: SYSTEM,
-              message: `${alert.status === 'firing' ? 'alert firing' : 'alert resolved'}: ${alert.title}`,
-              data: { fingerprint: alert.fingerprint },
-            },
-          });
-        }
-      } else {
-        const statusChanged = previous.status !== alert.status;
-        record = {
-          ...previous,
-          status: alert.status,
-          title: alert.title,
-          labels: alert.labels,
-          links: alert.links.length > 0 ? alert.links : previous.links,
-          lastSeenAt: ctx.now,
-          occurrences: previous.occurrences + 1,
-          endsAt: alert.status === 'resolved' ? (alert.endsAt ?? ctx.now) : null,
-          startsAt: statusChanged && alert.status === 'firing' ? alert.startsAt : previous.startsAt,
-        };
-        if (statusChanged) {
-          if (!created) rollup.add(current.id);
-          if (knownAlerts <= ALERT_TIMELINE_LIMIT) {
-            plan.timeline.push({
-              incidentId: current.id,
-              entry: {
-                at: ctx.now,
-                type: alert.status === 'firing' ? 'alert_refired' : 'alert_resolved',
-                actor: SYSTEM,
-                message: `${alert.status === 'firing' ? 'alert firing again' : 'alert resolved'}: ${alert.title}`,
-                data: { fingerprint: alert.fingerprint },
-              },
-            });
-          }
-        }
-      }
+      const record = previous ? updatedRecord(previous, alert, ctx.now) : newRecord(alert, ctx);
+      const opening = created && records.size === 0; // the opening alert is told by the incident_opened entry
       records.set(alertId, record);
-      const docKey = `${current.id}/${alertId}`;
-      touched.set(docKey, { incidentId: current.id, alertId, record, created: !previous || touched.get(docKey)?.created === true });
-
+      const d = decision as unknown as Decision;
+      decision = { ...d, alerts: [...d.alerts.filter((a) => a.alertId !== alertId), { alertId, record }] };
+      if (!previous || previous.status !== alert.status) {
+        if (!created) rollup.add(current.id);
+        const change = !previous ? (alert.status === 'firing' ? 'added' : 'resolved') : alert.status === 'firing' ? 'refired' : 'resolved';
+        if (!opening) apply({ action: 'alert_changed', change, title: alert.title, fingerprint: alert.fingerprint, known: created ? records.size : Math.max(current.alertCount, records.size) });
+      }
       if (alert.status === 'firing') {
         // A new or returning alert on a mitigated incident means it came back.
-        if (current.status === 'mitigated' && previous?.status !== 'firing') tryDecide({ action: 'alert_fired', title: alert.title });
-        tryDecide({ action: 'escalate', severity: record.severity, title: alert.title });
+        if (current.status === 'mitigated' && previous?.status !== 'firing') apply({ action: 'alert_fired', title: alert.title });
+        apply({ action: 'escalate', severity: record.severity, title: alert.title });
       }
     }
 
-    if (!incident) continue;
-    const finalIncident: Incident = incident;
-    const mine = [...touched.values()].filter((t) => t.incidentId === finalIncident.id).map((t) => t.record);
-    if (created) {
+    const final = decision as Decision | null;
+    if (final && created) {
       // A new incident's counts are exact: nobody else has seen it yet.
-      finalIncident.alertCount = mine.length;
-      finalIncident.firingCount = mine.filter((r) => r.status === 'firing').length;
-      plan.incidents.push({ incident: finalIncident, created: true });
-    } else if (changed) {
-      plan.incidents.push({ incident: finalIncident, created: false });
+      const mine = final.alerts.map((a) => a.record);
+      final.incident = { ...final.incident, alertCount: mine.length, firingCount: mine.filter((r) => r.status === 'firing').length };
     }
-  }
-  plan.alerts = [...touched.values()];
+    flush();
+  });
   plan.rollup = [...rollup];
   return plan;
 }

@@ -1,7 +1,7 @@
 // Severity rules: an ordered list, kept in config/severity.yaml, that turns a
 // normalised alert into a SEV level and routing hints. See README "Severity rules".
 import { z } from 'zod';
-import { type AlertSource, type RoutingHints, type Severity, SEVERITIES } from './types';
+import { type AlertSource, type RoutingHints, type Severity, SEVERITIES, severityRank } from './types';
 
 /** A word to compare; kept lower-case, since every comparison ignores case. */
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v).toLowerCase());
@@ -87,16 +87,15 @@ export interface SeverityDecision {
   route: RoutingHints;
 }
 
-const rank = (s: Severity) => SEVERITIES.indexOf(s); // SEV1 = 0 is the most severe
 
 /** The more severe of two levels. */
 export function moreSevere(a: Severity, b: Severity): Severity {
-  return rank(a) <= rank(b) ? a : b;
+  return severityRank(a) <= severityRank(b) ? a : b;
 }
 
 /** The less severe of two levels (used for caps). */
 export function lessSevere(a: Severity, b: Severity): Severity {
-  return rank(a) >= rank(b) ? a : b;
+  return severityRank(a) >= severityRank(b) ? a : b;
 }
 
 /** Whether `value` is one of `words` (already lower-case: see `scalar`). */

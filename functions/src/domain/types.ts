@@ -3,9 +3,14 @@
 export const SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const;
 export type Severity = (typeof SEVERITIES)[number];
 
+/** SEV1 = 0 is the most severe: compare severities by rank. */
+export const severityRank = (s: Severity): number => SEVERITIES.indexOf(s);
+
 export const INCIDENT_STATUSES = ['triggered', 'acknowledged', 'mitigated', 'resolved', 'closed'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
 export const OPEN_STATUSES: readonly IncidentStatus[] = ['triggered', 'acknowledged', 'mitigated'];
+/** Someone still has to act on an incident in these states. */
+export const isOpen = (s: IncidentStatus): boolean => OPEN_STATUSES.includes(s);
 
 export const ALERT_SOURCES = ['alertmanager', 'grafana', 'datadog', 'cloud-monitoring', 'sentry', 'generic'] as const;
 export type AlertSource = (typeof ALERT_SOURCES)[number];
@@ -95,9 +100,13 @@ export interface Incident {
   routing: RoutingHints;
   postmortemRequired: boolean;
   reopenCount: number;
+  /** The roll-up second whose counts the incident holds (roll-ups of earlier seconds are stale). */
+  rolledUpFor: number;
 }
 
 export interface TimelineEntry {
+  /** Deterministic: the cause of the decision and the entry's place in it, so a retried commit writes nothing twice. */
+  id?: string;
   at: Date;
   type: string;
   actor: Actor;

@@ -6,10 +6,11 @@ export const deliverNotification = onTaskDispatched<{ notificationId: string; du
   // A delivery drains for at most 45 s (then it reschedules itself), inside a 60 s timeout.
   { secrets: [SLACK_BOT_TOKEN], timeoutSeconds: 60, retryConfig: { maxAttempts: 100, minBackoffSeconds: 1, maxBackoffSeconds: 60, maxDoublings: 3 }, rateLimits: { maxConcurrentDispatches: 20 } },
   async (req) => {
-    const { deliverNotification: deliver } = await import('../app/deliverNotification.js');
+    const { deliverNotification: deliver } = await import('../app/outbox.js');
+    const { outboxDeps } = await import('../app/compose.js');
     const { slackSettings } = await import('../app/slackSettings.js');
     const { assertDue } = await import('../adapters/tasks.js');
     assertDue(req.data.dueAt);
-    await deliver(req.data.notificationId, slackSettings());
+    await deliver(req.data.notificationId, outboxDeps(slackSettings()));
   },
 );

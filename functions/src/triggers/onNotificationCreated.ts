@@ -3,8 +3,9 @@ import { SLACK_BOT_TOKEN } from '../params';
 
 /** The outbox: each notification document is delivered by this retried trigger (idempotent by its status). */
 export const onNotificationCreated = onDocumentCreated({ document: 'notifications/{notificationId}', retry: true, secrets: [SLACK_BOT_TOKEN] }, async (event) => {
-  const { deliverNotification } = await import('../app/deliverNotification.js');
+  const { deliverNotification } = await import('../app/outbox.js');
+  const { outboxDeps } = await import('../app/compose.js');
   const { slackSettings } = await import('../app/slackSettings.js');
   const { withRetries } = await import('../app/retry.js');
-  await withRetries(() => deliverNotification(event.params.notificationId, slackSettings()));
+  await withRetries(() => deliverNotification(event.params.notificationId, outboxDeps(slackSettings())));
 });

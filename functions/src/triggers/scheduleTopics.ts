@@ -19,3 +19,10 @@ export const remindOverdueOnTopic = companion('remindOverdue', async () => {
 });
 
 export const finishDrillsOnTopic = companion('finishDrills', async () => (await import('../app/drills.js')).finishOverdueDrills());
+
+export const redriveNotificationsOnTopic = companion('redriveNotifications', async () => {
+  const { redriveStalled } = await import('../app/outbox.js');
+  const { deps } = await import('../app/compose.js');
+  const { firestoreOutbox } = await import('../adapters/outbox.js');
+  return redriveStalled({ ...deps(), outbox: firestoreOutbox });
+});

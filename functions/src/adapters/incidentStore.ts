@@ -1,0 +1,227 @@
+// IncidentStore on Firestore. `writeDecision` below is the only code outside
+// the domain that writes incident state: the incident document, its timeline,
+// checklist and alert documents, and the outbox documents of its effects.
+import type { DocumentData, DocumentReference, Transaction } from 'firebase-admin/firestore';
+import type { Decision } from '../domain/decision';
+import type { ChecklistStep } from '../domain/incident';
+import type { GroupState } from '../domain/ingest';
+import { notificationDoc } from '../domain/outbox';
+import type { Postmortem } from '../domain/postmortem';
+import { type AlertRecord, type DeployRef, type Incident, OPEN_STATUSES, type TimelineEntry } from '../domain/types';
+import type { IncidentStore, IncidentTx, MessageMarker, NoticeToSend, StoredUpdate } from '../app/ports';
+import { db } from './firebase';
+import { decode } from './firestoreCodec';
+import { queueNotice } from './outbox';
+import { alertsCol, arrayUnion, checklistCol, col, incidentRef, timelineCol, updatesCol } from './store';
+
+/** What a transaction and a write batch share. */
+interface Writer {
+  create(ref: DocumentReference, data: DocumentData): unknown;
+  set(ref: DocumentReference, data: DocumentData): unknown;
+}
+
+const incidentOf = (id: string, data: FirebaseFirestore.DocumentData | undefined) => decode<Incident>({ rolledUpFor: 0, ...data, id });
+
+/**
+ * Writes one decision: the incident (created with a precondition, or
+ * replaced), each new timeline entry (created: an entry id is written once),
+ * checklist steps and alert documents, and an outbox document per effect.
+ * Coalesced effects whose document already exists are in `skip`.
+ */
+function writeDecision(w: Writer, d: Decision, opts: { create?: boolean; skip?: Set<string> } = {}): void {
+  const { id, ...data } = d.incident;
+  if (d.changed) {
+    if (opts.create) w.create(incidentRef(id), data);
+    else w.set(incidentRef(id), data);
+  }
+  d.timeline.forEach(({ id: entryId, ...entry }, seq) => w.create(timelineCol(id).doc(entryId), { ...entry, seq }));
+  for (const { id: stepId, ...step } of d.checklist) w.set(checklistCol(id).doc(stepId), step);
+  for (const a of d.alerts) w.set(alertsCol(id).doc(a.alertId), a.record);
+  d.effects.forEach((e, seq) => {
+    if (opts.skip?.has(e.id)) return;
+    w.create(col.notifications().doc(e.id), notificationDoc(id, e.effect, { now: d.incident.updatedAt, drill: d.incident.drill }, seq, e.notBefore ?? d.incident.updatedAt));
+  });
+}
+
+const coalescedRefs = (decisions: Decision[]): DocumentReference[] =>
+  decisions.flatMap((d) => d.effects.filter((e) => e.coalesced).map((e) => col.notifications().doc(e.id)));
+
+class FirestoreTx implements IncidentTx {
+  private readonly writes: ((tx: Transaction, skip: Set<string>) => void)[] = [];
+  private readonly decisions: Decision[] = [];
+
+  constructor(private readonly tx: Transaction) {}
+
+  async incident(id: string) {
+    const snap = await this.tx.get(incidentRef(id));
+    return snap.exists ? incidentOf(id, snap.data()) : null;
+  }
+
+  async peekIncidents(ids: string[]) {
+    const out = new Map<string, Incident>();
+    if (ids.length === 0) return out;
+    for (const s of await db().getAll(...ids.map((i) => incidentRef(i)))) if (s.exists) out.set(s.id, incidentOf(s.id, s.data()));
+    return out;
+  }
+
+  async groups(ids: string[]) {
+    // A group that exists is read in the transaction. One that does not is
+    // only read plainly, and then created with a precondition (create): the
+    // first alerts of a new group must not all hold a lock on the missing
+    // document and wait for each other (Firestore breaks that tie quickly;
+    // the emulator only by lock timeout). One creation commits; the others
+    // fail with ALREADY_EXISTS and run again, joining the winner's incident.
+    const out = new Map<string, GroupState | null>(ids.map((i) => [i, null]));
+    if (ids.length === 0) return out;
+    const refs = ids.map((i) => col.groups().doc(i));
+    const plain = await db().getAll(...refs);
+    const existing = refs.filter((_, i) => plain[i]?.exists);
+    if (existing.length) for (const s of await this.tx.getAll(...existing)) if (s.exists) out.set(s.id, s.data() as GroupState);
+    return out;
+  }
+
+  async alerts(refs: { incidentId: string; alertId: string }[]) {
+    const out = new Map<string, AlertRecord>();
+    if (refs.length === 0) return out;
+    const snaps = await this.tx.getAll(...refs.map((r) => alertsCol(r.incidentId).doc(r.alertId)));
+    snaps.forEach((s, i) => {
+      const r = refs[i];
+      if (s.exists && r) out.set(`${r.incidentId}/${r.alertId}`, decode<AlertRecord>(s.data()));
+    });
+    return out;
+  }
+
+  async marker(messageId: string) {
+    const snap = await this.tx.get(col.alertMessages().doc(messageId));
+    return snap.exists ? decode<MessageMarker>(snap.data()) : null;
+  }
+
+  async deploysOf(service: string, since: Date) {
+    const snap = await this.tx.get(col.deploys().where('service', '==', service).where('deployedAt', '>=', since).orderBy('deployedAt', 'desc').limit(50));
+    return snap.docs.map((d) => decode<DeployRef & { drill?: boolean }>({ ...d.data(), id: d.id }));
+  }
+
+  async statusUpdate(incidentId: string, updateId: string): Promise<StoredUpdate | null> {
+    const snap = await this.tx.get(updatesCol(incidentId).doc(updateId));
+    if (!snap.exists) return null;
+    const data = snap.data() ?? {};
+    return { data, processed: Boolean(data.processedAt), result: (data.result as StoredUpdate['result']) ?? null };
+  }
+
+  async checklist(incidentId: string) {
+    const snap = await this.tx.get(checklistCol(incidentId));
+    return snap.docs.map((d) => ({ ...decode<Omit<ChecklistStep, 'id'>>(d.data()), id: d.id }));
+  }
+
+  async postmortem(incidentId: string) {
+    const snap = await this.tx.get(col.postmortems().doc(incidentId));
+    return snap.exists ? decode<Postmortem>(snap.data()) : null;
+  }
+
+  async timeline(incidentId: string) {
+    // Read plainly: the timeline is append-only, and a query in the
+    // transaction would lock the whole range against every new entry.
+    const snap = await timelineCol(incidentId).orderBy('at').orderBy('seq').get();
+    return snap.docs.map((d) => decode<TimelineEntry & { seq?: number }>(d.data())).map(({ seq: _seq, ...e }) => e);
+  }
+
+  commit(decision: Decision, opts: { create?: boolean } = {}) {
+    this.decisions.push(decision);
+    this.writes.push((tx, skip) => writeDecision(tx, decision, { ...opts, skip }));
+  }
+
+  putGroup(groupId: string, state: GroupState, opts: { create: boolean }) {
+    this.writes.push((tx) => (opts.create ? tx.create(col.groups().doc(groupId), state) : tx.set(col.groups().doc(groupId), state)));
+  }
+
+  putMarker(messageId: string, marker: MessageMarker) {
+    this.writes.push((tx) => tx.create(col.alertMessages().doc(messageId), marker));
+  }
+
+  answerUpdate(incidentId: string, updateId: string, result: { ok: true } | { ok: false; reason: string }, at: Date) {
+    this.writes.push((tx) => tx.update(updatesCol(incidentId).doc(updateId), { result, processedAt: at }));
+  }
+
+  putPostmortem(incidentId: string, postmortem: Record<string, unknown>) {
+    this.writes.push((tx) => tx.set(col.postmortems().doc(incidentId), postmortem));
+  }
+
+  linkDeploy(deployId: string, incidentId: string) {
+    this.writes.push((tx) => tx.update(col.deploys().doc(deployId), { incidentIds: arrayUnion(incidentId) }));
+  }
+
+  notify(n: NoticeToSend, at: Date) {
+    this.writes.push((tx) => queueNotice(tx, n, at));
+  }
+
+  /** Applies the kept writes: after the last read (Firestore wants reads first), coalesced outbox slots already taken are left out. */
+  async flush() {
+    const refs = coalescedRefs(this.decisions);
+    const skip = new Set<string>();
+    if (refs.length) for (const s of await this.tx.getAll(...refs)) if (s.exists) skip.add(s.id);
+    for (const w of this.writes) w(this.tx, skip);
+  }
+}
+
+const versionOf = (t: FirebaseFirestore.Timestamp) => `${t.seconds}.${String(t.nanoseconds).padStart(9, '0')}`;
+
+function timestampOf(version: string): FirebaseFirestore.Timestamp {
+  const { Timestamp } = require('firebase-admin/firestore') as typeof import('firebase-admin/firestore');
+  const [s, n] = version.split('.');
+  return new Timestamp(Number(s), Number(n));
+}
+
+export const firestoreIncidentStore: IncidentStore = {
+  async run(work) {
+    return db().runTransaction(async (tx) => {
+      const uow = new FirestoreTx(tx);
+      const result = await work(uow);
+      await uow.flush();
+      return result;
+    });
+  },
+
+  async incident(id) {
+    const snap = await incidentRef(id).get();
+    return snap.exists && snap.updateTime ? { incident: incidentOf(id, snap.data()), version: versionOf(snap.updateTime) } : null;
+  },
+
+  async countAlerts(incidentId) {
+    // Counted outside any write: a read-write transaction counting would lock
+    // the whole alerts collection and stall every concurrent ingest. Both
+    // counts come from one consistent snapshot (a read-only transaction takes no locks).
+    const [total, firing] = await db().runTransaction(
+      (tx) => Promise.all([tx.get(alertsCol(incidentId).count()), tx.get(alertsCol(incidentId).where('status', '==', 'firing').count())]),
+      { readOnly: true },
+    );
+    return { total: total.data().count, firing: firing.data().count };
+  },
+
+  async commitIfUnchanged(decision, version) {
+    const refs = coalescedRefs([decision]);
+    const skip = new Set<string>();
+    if (refs.length) for (const s of await db().getAll(...refs)) if (s.exists) skip.add(s.id);
+    const batch = db().batch();
+    const { id, ...data } = decision.incident;
+    // Written with a precondition on the version that was read, so concurrent roll-ups never deadlock: one commits, the others read again.
+    const guarded: Writer = {
+      create: (ref, d) => batch.create(ref, d),
+      set: (ref, d) => (ref.path === incidentRef(id).path ? batch.update(ref, d as FirebaseFirestore.UpdateData<DocumentData>, { lastUpdateTime: timestampOf(version) }) : batch.set(ref, d)),
+    };
+    writeDecision(guarded, { ...decision, changed: true, incident: { ...data, id } as Incident }, { skip });
+    try {
+      await batch.commit();
+      return true;
+    } catch (e) {
+      // The incident changed since it was read (FAILED_PRECONDITION), or another roll-up took the slot first (ALREADY_EXISTS).
+      const code = (e as { code?: number }).code;
+      if (code === 9 || code === 6 || code === 10) return false;
+      throw e;
+    }
+  },
+
+  async openIncidentsOf(service) {
+    const snap = await col.incidents().where('service', '==', service).where('status', 'in', [...OPEN_STATUSES]).get();
+    return snap.docs.map((d) => incidentOf(d.id, d.data()));
+  },
+};

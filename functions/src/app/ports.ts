@@ -1,0 +1,145 @@
+// The ports the use cases depend on: plain interfaces, implemented by
+// adapters/incidentStore.ts and adapters/tasks.ts on Firestore and Cloud
+// Tasks, and by test/support/memoryStore.ts in memory (the use cases' unit
+// tests). A use case loads, decides (domain/incident.ts) and commits through
+// IncidentStore: the only way incident state is written.
+import type { Decision } from '../domain/decision';
+import type { ChecklistStep } from '../domain/incident';
+import type { GroupState } from '../domain/ingest';
+import type { Postmortem } from '../domain/postmortem';
+import type { AlertRecord, DeployRef, Incident, Notice, TimelineEntry } from '../domain/types';
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Delayed, deduplicated work (Cloud Tasks). */
+export interface TaskPort {
+  /** Enqueues for the task function `fn`; a second enqueue with the same id is a no-op (false). */
+  enqueue(fn: string, data: Record<string, unknown>, opts: { id: string; at?: Date }): Promise<boolean>;
+}
+
+/** What is kept of a handled Pub/Sub message (alertMessages/{messageId}), so a redelivery changes nothing. */
+export interface MessageMarker {
+  source: string;
+  eventId: string;
+  receivedAt: Date;
+  alerts: number;
+  incidentIds: string[];
+  /** Resolved alerts for groups with no open incident: counted, not listed. */
+  ignored: number;
+  expireAt: Date;
+}
+
+/** A status update document as a client wrote it, and whether the pipeline answered it. */
+export interface StoredUpdate {
+  data: Record<string, unknown>;
+  processed: boolean;
+  result: { ok: boolean; reason?: string } | null;
+}
+
+/** An outbox message that is not an incident effect (a reply, a reminder, a report). */
+export interface NoticeToSend {
+  incidentId: string;
+  notice: Notice;
+  drill: boolean;
+  /** A deterministic id makes the notice idempotent (reminders, replies); none: a new id. */
+  id?: string;
+}
+
+/**
+ * Reads and writes inside one transaction. Reads come first; the writes are
+ * kept and applied together when the work returns (or not at all).
+ */
+export interface IncidentTx {
+  /** The incident, read so that the commit fails if someone else changes it meanwhile. */
+  incident(id: string): Promise<Incident | null>;
+  /** Incidents read without holding them: a storm's ingests must not queue on the incident document. */
+  peekIncidents(ids: string[]): Promise<Map<string, Incident>>;
+  /** Group documents: an existing one is held; a missing one is only looked at (its creation carries the precondition). */
+  groups(ids: string[]): Promise<Map<string, GroupState | null>>;
+  /** Alert documents by `incidentId/alertId`. */
+  alerts(refs: { incidentId: string; alertId: string }[]): Promise<Map<string, AlertRecord>>;
+  marker(messageId: string): Promise<MessageMarker | null>;
+  /** Deploys of `service` since `since`, newest first (the correlation window of a new incident). */
+  deploysOf(service: string, since: Date): Promise<(DeployRef & { drill?: boolean })[]>;
+  statusUpdate(incidentId: string, updateId: string): Promise<StoredUpdate | null>;
+  checklist(incidentId: string): Promise<ChecklistStep[]>;
+  postmortem(incidentId: string): Promise<Postmortem | null>;
+  /** The incident's timeline, oldest first. */
+  timeline(incidentId: string): Promise<TimelineEntry[]>;
+
+  /** The one write path for incident state: the incident (created, or updated), its timeline, checklist, alerts and outbox documents. */
+  commit(decision: Decision, opts?: { create?: boolean }): void;
+  putGroup(groupId: string, state: GroupState, opts: { create: boolean }): void;
+  putMarker(messageId: string, marker: MessageMarker): void;
+  /** Answers a status update on its own document (`result`, `processedAt`). */
+  answerUpdate(incidentId: string, updateId: string, result: { ok: true } | { ok: false; reason: string }, at: Date): void;
+  putPostmortem(incidentId: string, postmortem: Record<string, unknown>): void;
+  /** Records on the deploy document that it is linked to the incident. */
+  linkDeploy(deployId: string, incidentId: string): void;
+  notify(n: NoticeToSend, at: Date): void;
+}
+
+export interface IncidentStore {
+  /** Runs `work` in one transaction; run again (from the start) when it conflicts with another. */
+  run<T>(work: (tx: IncidentTx) => Promise<T>): Promise<T>;
+  /** The incident and its version (for commitIfUnchanged), read without a transaction. */
+  incident(id: string): Promise<{ incident: Incident; version: string } | null>;
+  /** Both counts of the incident's alert documents, from one consistent snapshot. */
+  countAlerts(incidentId: string): Promise<{ total: number; firing: number }>;
+  /** Commits a decision outside a transaction if the incident is still at `version`; false when it changed (read again). */
+  commitIfUnchanged(decision: Decision, version: string): Promise<boolean>;
+  /** Open incidents of a service. */
+  openIncidentsOf(service: string): Promise<Incident[]>;
+}
+
+/** What every use case gets from the composition root (app/compose.ts) or from a test. */
+export interface Deps {
+  store: IncidentStore;
+  tasks: TaskPort;
+  clock: Clock;
+}
+
+/** Per-incident Slack state (what already exists in Slack for it). */
+export interface SlackState {
+  channelId?: string;
+  channelName?: string | null;
+  createAttempted?: string | null;
+  topic?: string;
+  invited?: string[];
+  announcement?: { channel: string; ts: string };
+  /** A digest of the announcement as last sent, to skip updates that change nothing. */
+  announced?: string;
+}
+
+/** Slack as a whole is out (the token does not work): every delivery waits until it works again. */
+export interface SlackOutage {
+  since: Date;
+  error: string;
+  /** When one delivery may try Slack again. */
+  probeAt: Date;
+}
+
+/** The outbox's storage (adapters/outbox.ts; test/support/memoryStore.ts). */
+export interface OutboxStore {
+  notification(id: string): Promise<import('../domain/outbox').NotificationDoc | null>;
+  /** The incident's notifications still to deliver, oldest first. */
+  pendingOf(incidentId: string): Promise<{ id: string; doc: import('../domain/outbox').NotificationDoc }[]>;
+  /** Notifications still to deliver whose time passed before `before` (nothing will wake them: re-drive). */
+  stalled(before: Date, limit: number): Promise<string[]>;
+  update(id: string, patch: Partial<import('../domain/outbox').NotificationDoc> & Record<string, unknown>): Promise<void>;
+  /** Records one Slack step of a notification as soon as Slack answered it. */
+  recordStep(id: string, step: string, value: unknown): Promise<void>;
+  /** One delivery at a time per incident: true when this holder got the lease. */
+  acquireLease(incidentId: string, holder: string, until: Date, now: Date): Promise<boolean>;
+  releaseLease(incidentId: string, holder: string): Promise<void>;
+  slackState(incidentId: string): Promise<SlackState>;
+  saveSlackState(incidentId: string, patch: Partial<Record<keyof SlackState, unknown>>): Promise<void>;
+  /** The next channel number of a day and service (inc-20261130-checkout-<n>). */
+  nextChannelNumber(key: string): Promise<number>;
+  outage(): Promise<SlackOutage | null>;
+  setOutage(outage: SlackOutage | null): Promise<void>;
+}

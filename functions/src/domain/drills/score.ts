@@ -1,0 +1,155 @@
+// The score of a drill run: time to acknowledge against the target, runbook
+// steps done, resolution and postmortem, and the report posted in Slack.
+import { formatDuration } from '../duration';
+import { clip, escapeMrkdwn } from '../slack/format';
+import type { Incident, TimelineEntry } from '../types';
+import { firstResponseAt } from './replay';
+import type { Scenario } from './scenario';
+
+export interface DrillChecklistItem {
+  id: string;
+  text: string;
+  done: boolean;
+  doneAt: Date | null;
+}
+
+export interface ScoreInput {
+  scenario: Scenario;
+  /** The drill's incident (its first one), or null if none was opened. */
+  incident: Incident | null;
+  checklist: DrillChecklistItem[];
+  postmortemStarted: boolean;
+  timeline: TimelineEntry[];
+  startedAt: Date;
+  now: Date;
+  timedOut: boolean;
+}
+
+export interface DrillScore {
+  /** From the incident's creation to the first response (see firstResponseAt); null = none. */
+  timeToAcknowledgeSeconds: number | null;
+  acknowledgeTargetSeconds: number;
+  acknowledgedInTime: boolean;
+  runbookSteps: { expected: string[]; done: string[]; missing: string[] };
+  postmortemExpected: boolean;
+  postmortemStarted: boolean;
+  resolved: boolean;
+  timedOut: boolean;
+  /** 0-100, see SCORE_WEIGHTS. */
+  score: number;
+  summary: string;
+  timeline: { at: Date; offsetSeconds: number; type: string; actor: string; message: string }[];
+}
+
+/**
+ * The score is the sum of four parts, rounded:
+ * - acknowledge (40): in time = 40; late = 40 × target / actual; never = 0;
+ * - runbook (30): 30 × expected steps done / expected steps (30 when none is expected);
+ * - resolve (20): 20 when the incident is resolved (or closed) and the drill did not time out;
+ * - postmortem (10): when `expect.postmortem` is true, 10 if one was started, else 0;
+ *   otherwise 10.
+ */
+export const SCORE_WEIGHTS = { acknowledge: 40, runbook: 30, resolve: 20, postmortem: 10 } as const;
+
+const normText = (s: string) => s.trim().replace(/\s+/g, ' ').toLowerCase();
+
+/**
+ * The checklist steps an expected step names: the step whose id or text equals
+ * it (case-insensitive, spaces collapsed); when none does, the steps whose text
+ * starts with it (so a scenario can name a long step by its first words).
+ */
+export function findRunbookSteps<T extends { id: string; text: string }>(expected: string, steps: readonly T[]): T[] {
+  const e = normText(expected);
+  if (e === '') return [];
+  const exact = steps.filter((s) => normText(s.id) === e || normText(s.text) === e);
+  return exact.length > 0 ? exact : steps.filter((s) => normText(s.text).startsWith(e));
+}
+
+export function scoreDrill(input: ScoreInput): DrillScore {
+  const { scenario, incident, now } = input;
+  const target = scenario.expect.acknowledgeWithinSeconds;
+
+  const response = incident ? firstResponseAt(incident, input.timeline, now) : null;
+  const rawTta = incident && response ? Math.max(0, (response.getTime() - incident.createdAt.getTime()) / 1000) : null;
+  const acknowledgedInTime = rawTta !== null && rawTta <= target;
+
+  const expected = scenario.expect.runbookSteps;
+  const isDone = (s: DrillChecklistItem) => s.done && (s.doneAt === null || s.doneAt.getTime() <= now.getTime());
+  const done = expected.filter((e) => findRunbookSteps(e, input.checklist).some(isDone));
+  const missing = expected.filter((e) => !done.includes(e));
+
+  const resolved = incident !== null && (incident.status === 'resolved' || incident.status === 'closed');
+  const postmortemExpected = scenario.expect.postmortem === true;
+
+  const W = SCORE_WEIGHTS;
+  const ackPart = rawTta === null ? 0 : acknowledgedInTime ? W.acknowledge : (W.acknowledge * target) / Math.max(rawTta, 1e-9);
+  const runbookPart = expected.length === 0 ? W.runbook : (W.runbook * done.length) / expected.length;
+  const resolvePart = resolved && !input.timedOut ? W.resolve : 0;
+  const postmortemPart = postmortemExpected ? (input.postmortemStarted ? W.postmortem : 0) : W.postmortem;
+  const score = Math.max(0, Math.min(100, Math.round(ackPart + runbookPart + resolvePart + postmortemPart)));
+
+  const timeToAcknowledgeSeconds = rawTta === null ? null : Math.round(rawTta);
+  const parts: string[] = [
+    timeToAcknowledgeSeconds === null
+      ? `not acknowledged (target ${formatDuration(target)})`
+      : `acknowledged in ${formatDuration(timeToAcknowledgeSeconds)} (target ${formatDuration(target)})${acknowledgedInTime ? '' : ', late'}`,
+  ];
+  if (expected.length > 0) parts.push(`${done.length} of ${expected.length} runbook steps done`);
+  parts.push(resolved ? 'resolved' : 'not resolved');
+  if (postmortemExpected || input.postmortemStarted) parts.push(input.postmortemStarted ? 'postmortem started' : 'no postmortem started');
+  if (input.timedOut) parts.push('timed out');
+  const summary = `${parts.join(', ')}; score ${score}/100`;
+
+  const timeline = input.timeline
+    .filter((e) => e.at.getTime() <= now.getTime())
+    .map((e, i) => ({ e, i }))
+    .sort((a, b) => a.e.at.getTime() - b.e.at.getTime() || a.i - b.i)
+    .map(({ e }) => ({
+      at: e.at,
+      offsetSeconds: Math.round((e.at.getTime() - input.startedAt.getTime()) / 1000),
+      type: e.type,
+      actor: e.actor,
+      message: e.message,
+    }));
+
+  return {
+    timeToAcknowledgeSeconds,
+    acknowledgeTargetSeconds: target,
+    acknowledgedInTime,
+    runbookSteps: { expected: [...expected], done, missing },
+    postmortemExpected,
+    postmortemStarted: input.postmortemStarted,
+    resolved,
+    timedOut: input.timedOut,
+    score,
+    summary,
+    timeline,
+  };
+}
+
+/**
+ * One line for Slack, e.g.
+ * `[DRILL] Bad deploy: acknowledged in 3 min 10 s (target 5 min) ✓ · runbook 2/3 ✗ (missing: Roll back) · resolved ✓ · postmortem started ✓ · score 80/100`
+ */
+export function drillReportText(score: DrillScore, scenarioName: string): string {
+  const ok = (b: boolean) => (b ? '✓' : '✗');
+  const target = formatDuration(score.acknowledgeTargetSeconds);
+  const parts: string[] = [
+    score.timeToAcknowledgeSeconds === null
+      ? `not acknowledged (target ${target}) ✗`
+      : `acknowledged in ${formatDuration(score.timeToAcknowledgeSeconds)} (target ${target}) ${ok(score.acknowledgedInTime)}`,
+  ];
+  const rb = score.runbookSteps;
+  if (rb.expected.length > 0) {
+    const shown = rb.missing.slice(0, 3).map((m) => clip(m, 60));
+    const more = rb.missing.length > 3 ? ` and ${rb.missing.length - 3} more` : '';
+    const missing = rb.missing.length > 0 ? ` (missing: ${shown.join('; ')}${more})` : '';
+    parts.push(`runbook ${rb.done.length}/${rb.expected.length} ${ok(rb.missing.length === 0)}${missing}`);
+  }
+  parts.push(score.resolved ? 'resolved ✓' : 'not resolved ✗');
+  if (score.postmortemExpected || score.postmortemStarted) parts.push(score.postmortemStarted ? 'postmortem started ✓' : 'no postmortem ✗');
+  if (score.timedOut) parts.push('timed out ✗');
+  parts.push(`score ${score.score}/100`);
+  return escapeMrkdwn(`[DRILL] ${scenarioName}: ${parts.join(' · ')}`);
+}
+

@@ -1,0 +1,298 @@
+// An in-memory IncidentStore, OutboxStore, task queue and clock: the use
+// cases' ports without Firestore or Cloud Tasks, so each use case is a
+// millisecond unit test. Transactions run one at a time; their writes apply
+// together when the work returns, and a create of an existing document fails
+// the whole transaction with ALREADY_EXISTS, as on Firestore.
+import type { Decision } from '../../functions/src/domain/decision';
+import type { ChecklistStep } from '../../functions/src/domain/incident';
+import type { GroupState } from '../../functions/src/domain/ingest';
+import { type NotificationDoc, notificationDoc } from '../../functions/src/domain/outbox';
+import type { Postmortem } from '../../functions/src/domain/postmortem';
+import type { AlertRecord, DeployRef, Incident, TimelineEntry } from '../../functions/src/domain/types';
+import { isOpen } from '../../functions/src/domain/types';
+import type { Clock, IncidentStore, IncidentTx, MessageMarker, NoticeToSend, OutboxStore, SlackOutage, SlackState, StoredUpdate, TaskPort } from '../../functions/src/app/ports';
+
+const clone = <T>(v: T): T => structuredClone(v);
+
+class AlreadyExists extends Error {
+  readonly code = 6;
+  constructor(path: string) {
+    super(`6 ALREADY_EXISTS: ${path}`);
+  }
+}
+
+export interface StoredNotification extends NotificationDoc {
+  id: string;
+  [field: string]: unknown;
+}
+
+/** A clock that moves only when told to. */
+export class TestClock implements Clock {
+  constructor(private t: Date) {}
+  now() {
+    return new Date(this.t);
+  }
+  advance(seconds: number) {
+    this.t = new Date(this.t.getTime() + seconds * 1000);
+  }
+  set(t: Date) {
+    this.t = new Date(t);
+  }
+}
+
+export class MemoryTasks implements TaskPort {
+  readonly tasks: { fn: string; data: Record<string, unknown>; id: string; at: Date | null }[] = [];
+  async enqueue(fn: string, data: Record<string, unknown>, opts: { id: string; at?: Date }) {
+    if (this.tasks.some((t) => t.fn === fn && t.id === opts.id)) return false;
+    this.tasks.push({ fn, data, id: opts.id, at: opts.at ?? null });
+    return true;
+  }
+  of(fn: string) {
+    return this.tasks.filter((t) => t.fn === fn);
+  }
+}
+
+export class MemoryStore implements IncidentStore, OutboxStore {
+  readonly incidents = new Map<string, Incident>();
+  readonly versions = new Map<string, number>();
+  readonly timelines = new Map<string, (TimelineEntry & { id: string; seq: number })[]>();
+  readonly alerts = new Map<string, AlertRecord>(); // incidentId/alertId
+  readonly checklists = new Map<string, Map<string, ChecklistStep & Record<string, unknown>>>();
+  readonly groups = new Map<string, GroupState>();
+  readonly markers = new Map<string, MessageMarker>();
+  readonly updates = new Map<string, Record<string, unknown>>(); // incidentId/updateId
+  readonly postmortems = new Map<string, Record<string, unknown>>();
+  readonly deploys = new Map<string, DeployRef & { drill?: boolean; incidentIds?: string[] }>();
+  readonly notifications = new Map<string, StoredNotification>();
+  readonly slack = new Map<string, SlackState & { lease?: { holder: string; until: Date } | null }>();
+  readonly channelSeq = new Map<string, number>();
+  slackOutage: SlackOutage | null = null;
+  /** How many transactions and optimistic commits ran, and how many conflicted. */
+  readonly counts = { transactions: 0, conflicts: 0 };
+  private queue: Promise<unknown> = Promise.resolve();
+
+  // -- seeding, for tests ----------------------------------------------------
+  putIncident(incident: Incident) {
+    this.incidents.set(incident.id, clone(incident));
+    this.versions.set(incident.id, (this.versions.get(incident.id) ?? 0) + 1);
+  }
+  putUpdate(incidentId: string, updateId: string, data: Record<string, unknown>) {
+    this.updates.set(`${incidentId}/${updateId}`, clone(data));
+  }
+  timelineOf(incidentId: string) {
+    return [...(this.timelines.get(incidentId) ?? [])];
+  }
+  alertsOf(incidentId: string) {
+    return [...this.alerts.entries()].filter(([k]) => k.startsWith(`${incidentId}/`)).map(([, v]) => v);
+  }
+  notificationsOf(incidentId: string) {
+    return [...this.notifications.values()].filter((n) => n.incidentId === incidentId);
+  }
+
+  // -- IncidentStore -----------------------------------------------------------
+  run<T>(work: (tx: IncidentTx) => Promise<T>): Promise<T> {
+    const next = this.queue.then(async () => {
+      this.counts.transactions += 1;
+      const { tx, apply } = this.tx();
+      const result = await work(tx);
+      apply();
+      return result;
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private tx(): { tx: IncidentTx; apply: () => void } {
+    const ops: (() => void)[] = [];
+    const creates: { path: string; exists: () => boolean }[] = [];
+    const stage = (fn: () => void, create?: { path: string; exists: () => boolean }) => {
+      if (create) creates.push(create);
+      ops.push(fn);
+    };
+    /** Every create is checked before anything is written: all or nothing. */
+    const apply = () => {
+      const seen = new Set<string>();
+      for (const c of creates) {
+        if (c.exists() || seen.has(c.path)) throw new AlreadyExists(c.path);
+        seen.add(c.path);
+      }
+      for (const op of ops) op();
+    };
+    // eslint-disable-next-line @typescript-eslint/no-this-alias -- the transaction's methods read the store they belong to
+    const self = this;
+    const tx: IncidentTx = {
+      async incident(id) {
+        const i = self.incidents.get(id);
+        return i ? clone(i) : null;
+      },
+      async peekIncidents(ids) {
+        return new Map(ids.flatMap((id) => (self.incidents.has(id) ? [[id, clone(self.incidents.get(id) as Incident)] as const] : [])));
+      },
+      async groups(ids) {
+        return new Map(ids.map((id) => [id, self.groups.has(id) ? clone(self.groups.get(id) as GroupState) : null] as const));
+      },
+      async alerts(refs) {
+        return new Map(refs.flatMap((r) => {
+          const a = self.alerts.get(`${r.incidentId}/${r.alertId}`);
+          return a ? [[`${r.incidentId}/${r.alertId}`, clone(a)] as const] : [];
+        }));
+      },
+      async marker(messageId) {
+        const m = self.markers.get(messageId);
+        return m ? clone(m) : null;
+      },
+      async deploysOf(service, since) {
+        return [...self.deploys.values()].filter((d) => d.service === service && d.deployedAt >= since).sort((a, b) => b.deployedAt.getTime() - a.deployedAt.getTime()).map(clone);
+      },
+      async statusUpdate(incidentId, updateId): Promise<StoredUpdate | null> {
+        const u = self.updates.get(`${incidentId}/${updateId}`);
+        return u ? { data: clone(u), processed: Boolean(u.processedAt), result: (u.result as StoredUpdate['result']) ?? null } : null;
+      },
+      async checklist(incidentId) {
+        return [...(self.checklists.get(incidentId)?.values() ?? [])].map((s) => ({ id: s.id, text: s.text, order: s.order, done: s.done }));
+      },
+      async postmortem(incidentId) {
+        const p = self.postmortems.get(incidentId);
+        return p ? (clone(p) as unknown as Postmortem) : null;
+      },
+      async timeline(incidentId) {
+        return self.timelineOf(incidentId).map(({ seq: _seq, id: _id, ...e }) => e);
+      },
+      commit(d: Decision, opts = {}) {
+        const id = d.incident.id;
+        if (opts.create) stage(() => undefined, { path: `incidents/${id}`, exists: () => self.incidents.has(id) });
+        for (const e of d.timeline) stage(() => undefined, { path: `incidents/${id}/timeline/${e.id}`, exists: () => self.timelineOf(id).some((x) => x.id === e.id) });
+        for (const e of d.effects) if (!e.coalesced) stage(() => undefined, { path: `notifications/${e.id}`, exists: () => self.notifications.has(e.id) });
+        stage(() => self.writeDecision(d));
+      },
+      putGroup(groupId, state, opts) {
+        stage(() => self.groups.set(groupId, clone(state)), opts.create ? { path: `groups/${groupId}`, exists: () => self.groups.has(groupId) } : undefined);
+      },
+      putMarker(messageId, marker) {
+        stage(() => self.markers.set(messageId, clone(marker)), { path: `alertMessages/${messageId}`, exists: () => self.markers.has(messageId) });
+      },
+      answerUpdate(incidentId, updateId, result, at) {
+        stage(() => {
+          const key = `${incidentId}/${updateId}`;
+          self.updates.set(key, { ...(self.updates.get(key) ?? {}), result, processedAt: at });
+        });
+      },
+      putPostmortem(incidentId, pm) {
+        stage(() => self.postmortems.set(incidentId, clone(pm)));
+      },
+      linkDeploy(deployId, incidentId) {
+        stage(() => {
+          const d = self.deploys.get(deployId);
+          if (d) d.incidentIds = [...new Set([...(d.incidentIds ?? []), incidentId])];
+        });
+      },
+      notify(n: NoticeToSend, at: Date) {
+        const id = n.id ?? `notice-${self.notifications.size}-${Math.random().toString(36).slice(2, 8)}`;
+        stage(() => self.notifications.set(id, { id, ...notificationDoc(n.incidentId, n.notice, { now: at, drill: n.drill }) }), { path: `notifications/${id}`, exists: () => self.notifications.has(id) });
+      },
+    };
+    return { tx, apply };
+  }
+
+  private writeDecision(d: Decision) {
+    const id = d.incident.id;
+    if (d.changed) this.putIncident(d.incident);
+    const timeline = this.timelines.get(id) ?? [];
+    d.timeline.forEach((e, seq) => timeline.push({ ...clone(e), seq }));
+    this.timelines.set(id, timeline);
+    const steps = this.checklists.get(id) ?? new Map();
+    for (const s of d.checklist) steps.set(s.id, clone(s));
+    this.checklists.set(id, steps);
+    for (const a of d.alerts) this.alerts.set(`${id}/${a.alertId}`, clone(a.record));
+    d.effects.forEach((e, seq) => {
+      if (e.coalesced && this.notifications.has(e.id)) return;
+      this.notifications.set(e.id, { id: e.id, ...notificationDoc(id, e.effect, { now: d.incident.updatedAt, drill: d.incident.drill }, seq, e.notBefore ?? d.incident.updatedAt) });
+    });
+  }
+
+  async incident(id: string) {
+    const i = this.incidents.get(id);
+    return i ? { incident: clone(i), version: String(this.versions.get(id)) } : null;
+  }
+
+  async countAlerts(incidentId: string) {
+    const mine = this.alertsOf(incidentId);
+    return { total: mine.length, firing: mine.filter((a) => a.status === 'firing').length };
+  }
+
+  commitIfUnchanged(d: Decision, version: string): Promise<boolean> {
+    const next = this.queue.then(async () => {
+      if (String(this.versions.get(d.incident.id)) !== version) {
+        this.counts.conflicts += 1;
+        return false;
+      }
+      this.writeDecision({ ...d, changed: true });
+      return true;
+    });
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  async openIncidentsOf(service: string) {
+    return [...this.incidents.values()].filter((i) => i.service === service && isOpen(i.status)).map(clone);
+  }
+
+  // -- OutboxStore -------------------------------------------------------------
+  async notification(id: string) {
+    const n = this.notifications.get(id);
+    return n ? clone(n) : null;
+  }
+  async pendingOf(incidentId: string) {
+    return this.notificationsOf(incidentId)
+      .filter((n) => n.status === 'pending' || n.status === 'retrying')
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.seq - b.seq)
+      .map((n) => ({ id: n.id, doc: clone(n) }));
+  }
+  async stalled(before: Date, limit: number) {
+    return [...this.notifications.values()]
+      .filter((n) => (n.status === 'pending' && n.notBefore <= before) || (n.status === 'retrying' && n.nextAttemptAt && n.nextAttemptAt <= before))
+      .slice(0, limit)
+      .map((n) => n.id);
+  }
+  async update(id: string, patch: Record<string, unknown>) {
+    const n = this.notifications.get(id);
+    if (!n) throw new Error(`5 NOT_FOUND: notifications/${id}`);
+    this.notifications.set(id, { ...n, ...clone(patch) });
+  }
+  async recordStep(id: string, step: string, value: unknown) {
+    const n = this.notifications.get(id);
+    if (!n) throw new Error(`5 NOT_FOUND: notifications/${id}`);
+    n.progress = { ...(n.progress ?? {}), [step]: clone(value) };
+  }
+  async acquireLease(incidentId: string, holder: string, until: Date, now: Date) {
+    const s = this.slack.get(incidentId) ?? {};
+    if (s.lease && s.lease.until > now) return false;
+    this.slack.set(incidentId, { ...s, lease: { holder, until } });
+    return true;
+  }
+  async releaseLease(incidentId: string, holder: string) {
+    const s = this.slack.get(incidentId);
+    if (s?.lease?.holder === holder) s.lease = null;
+  }
+  async slackState(incidentId: string) {
+    const { lease: _lease, ...s } = this.slack.get(incidentId) ?? {};
+    return clone(s);
+  }
+  async saveSlackState(incidentId: string, patch: Record<string, unknown>) {
+    const s = this.slack.get(incidentId) ?? {};
+    const next: Record<string, unknown> = { ...s };
+    for (const [k, v] of Object.entries(patch)) next[k] = v === null ? undefined : clone(v);
+    this.slack.set(incidentId, next as SlackState);
+  }
+  async nextChannelNumber(key: string) {
+    const n = (this.channelSeq.get(key) ?? 0) + 1;
+    this.channelSeq.set(key, n);
+    return n;
+  }
+  async outage() {
+    return this.slackOutage ? clone(this.slackOutage) : null;
+  }
+  async setOutage(o: SlackOutage | null) {
+    this.slackOutage = o ? clone(o) : null;
+  }
+}
