@@ -47,7 +47,9 @@ export const ALERT_LIMITS = {
 export const TRUNCATED_LABEL = '_truncated';
 
 const ELLIPSIS = '…';
-const LONE_SURROGATE = /[\ud800-\udfff]/;
+// With the u flag a valid surrogate pair is one code point: these match lone surrogates only.
+const LONE_SURROGATE = /[\ud800-\udfff]/u;
+const LONE_SURROGATES = /[\ud800-\udfff]/gu;
 /** Firestore reserves field names that match `__.*__`. */
 const reservedName = (k: string) => k.length >= 4 && k.startsWith('__') && k.endsWith('__');
 
@@ -66,18 +68,13 @@ export function utf8Bytes(s: string): number {
   return n;
 }
 
+/** String.prototype.isWellFormed (ES2024: in Node.js 20 and later, not yet in this project's TypeScript lib). */
+const nativeWellFormed = (String.prototype as { isWellFormed?: (this: string) => boolean }).isWellFormed;
+const isWellFormed = nativeWellFormed ? (s: string) => nativeWellFormed.call(s) : (s: string) => !LONE_SURROGATE.test(s);
+
 /** Replaces lone surrogates (valid in JSON, not in UTF-8) with U+FFFD. */
 export function wellFormed(s: string): string {
-  if (!LONE_SURROGATE.test(s)) return s;
-  let out = '';
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      out += s[i]! + s[i + 1]!;
-      i++;
-    } else out += c >= 0xd800 && c <= 0xdfff ? '\ufffd' : s[i]!;
-  }
-  return out;
+  return isWellFormed(s) ? s : s.replace(LONE_SURROGATES, '\ufffd');
 }
 
 /**
@@ -115,11 +112,12 @@ export function fitAlertForStorage(alert: NormalizedAlert): NormalizedAlert {
   const notes: string[] = [];
   let changed = false;
   const text = (s: string, max: number, what: string): string => {
-    const w = wellFormed(s);
-    const c = cut(w, max);
+    // cut first (a lone surrogate counts 3 bytes, as its U+FFFD will), so a huge text is scanned once
+    const c = cut(s, max);
     if (c !== null) notes.push(what);
-    if (c !== null || w !== s) changed = true;
-    return c ?? w;
+    const w = wellFormed(c ?? s);
+    if (w !== s) changed = true;
+    return w;
   };
   const maybe = (s: string | null, max: number, what: string) => (s === null ? null : text(s, max, what));
 
@@ -179,7 +177,7 @@ function fitLabels(labels: Record<string, string>, notes: string[]): Record<stri
   for (const k in labels) {
     count++;
     const v = labels[k]!;
-    if (clean && (k === '' || k === TRUNCATED_LABEL || reservedName(k) || over(k, L.maxLabelKeyBytes) || over(v, L.maxLabelValueBytes) || LONE_SURROGATE.test(k) || LONE_SURROGATE.test(v))) {
+    if (clean && (k === '' || k === TRUNCATED_LABEL || reservedName(k) || over(k, L.maxLabelKeyBytes) || over(v, L.maxLabelValueBytes) || !isWellFormed(k) || !isWellFormed(v))) {
       clean = false;
     }
   }

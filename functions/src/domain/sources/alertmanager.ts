@@ -13,7 +13,7 @@
 // is the same shape plus a few URLs: see `normalizePromAlert`.
 import { z } from 'zod';
 import type { AlertSource, Link, NormalizedAlert } from '../types';
-import { defineSource, firstLine, firstOf, link, links, nonEmpty, optionalLabels, scalarText, toDate } from './common';
+import { defineSource, firstLine, firstOf, link, links, nonEmpty, optionalLabels, toDate } from './common';
 
 /** "firing" or "resolved", in any case. */
 export const promStatus = z
@@ -21,12 +21,24 @@ export const promStatus = z
   .transform((s) => s.trim().toLowerCase())
   .pipe(z.enum(['firing', 'resolved'], { error: 'expected "firing" or "resolved"' }));
 
-/** A label map that a sender may leave out, send as null, or (in fields only read for hints) get wrong. */
-const hintLabels = optionalLabels.catch({});
+/**
+ * `groupLabels` and `commonLabels` are only read for a missing alertname, so
+ * they are not validated (or copied) as a whole: any value is accepted, and
+ * `labelIn` reads the one label when it is needed.
+ */
+const hintLabels = z.unknown().optional();
+
+/** A string label of a map that was not validated, or null. */
+export function labelIn(map: unknown, name: string): string | null {
+  if (typeof map !== 'object' || map === null) return null;
+  const v = (map as Record<string, unknown>)[name];
+  return typeof v === 'string' ? nonEmpty(v) : null;
+}
 
 /** The fields of one alert that Alertmanager and Grafana both send. */
 export const promAlertFields = {
-  status: promStatus.nullish(),
+  // what Alertmanager sends, exactly (a plain enum: this is parsed for every alert)
+  status: z.enum(['firing', 'resolved'], { error: 'expected "firing" or "resolved"' }).nullish(),
   labels: optionalLabels,
   annotations: optionalLabels,
   startsAt: z.string().nullish(),
@@ -35,17 +47,21 @@ export const promAlertFields = {
   fingerprint: z.string().nullish(),
 };
 
-/** The fields of the body around the alerts that Alertmanager and Grafana both send. */
+/**
+ * The fields of the body around the alerts that Alertmanager and Grafana both
+ * send. Only `status`, `externalURL` (and, for Grafana tests, `receiver`) are
+ * read; `version`, `groupKey` and `truncatedAlerts` vary between versions (a
+ * numeric groupKey, "3" or "4") and are accepted whatever they hold.
+ */
 export const promBodyFields = {
-  version: scalarText.nullish(),
+  version: z.unknown().optional(),
   groupKey: z.unknown().optional(),
   truncatedAlerts: z.unknown().optional(),
   status: z.string().nullish(),
-  receiver: scalarText.nullish(),
+  receiver: z.unknown().optional(),
   externalURL: z.string().nullish(),
   groupLabels: hintLabels,
   commonLabels: hintLabels,
-  commonAnnotations: hintLabels,
 };
 
 const promAlert = z.object(promAlertFields);
@@ -55,14 +71,20 @@ export type PromAlert = z.output<typeof promAlert>;
 export interface PromContext {
   /** The body's status, used when an alert has none. */
   status: 'firing' | 'resolved' | null;
-  groupLabels: Record<string, string>;
-  commonLabels: Record<string, string>;
+  /** The body's groupLabels and commonLabels, as sent (not validated). */
+  groupLabels: unknown;
+  commonLabels: unknown;
 }
 
-/** The body's own status when it is firing or resolved, else null. */
+/** The body's own status when it is firing or resolved (any case), else null. */
 export function bodyStatus(status: string | null | undefined): 'firing' | 'resolved' | null {
   const r = promStatus.safeParse(status);
   return r.success ? r.data : null;
+}
+
+/** A value sent as text or a number, as text (null for anything else or blank). */
+export function textIn(value: unknown): string | null {
+  return typeof value === 'string' ? nonEmpty(value) : typeof value === 'number' ? String(value) : null;
 }
 
 /** Refuses, naming the field, an alert whose status neither it nor the body gives. */
@@ -75,66 +97,69 @@ export function requireStatus(p: { status?: string | null; alerts: { status?: un
   });
 }
 
+/** FNV-1a state: the low and the high 32 bits (a Uint32Array wraps every store to 32 bits). */
+const fnv = new Uint32Array(2);
+
+/** One byte into the FNV-1a state: h ^= b; h *= 0x100000001b3 (mod 2^64). */
+function fnvByte(b: number): void {
+  const lo = (fnv[0]! ^ b) >>> 0;
+  const t = lo * 0x1b3; // exact: below 2^41
+  // high word: hi * 0x1b3 + lo * 0x100 (the prime's high word) + the carry out of the low word
+  fnv[1] = Math.imul(fnv[1]!, 0x1b3) + (lo << 8) + Math.floor(t / 0x100000000);
+  fnv[0] = t;
+}
+
+/** A string's UTF-8 bytes, then the separator 0xff, into the FNV-1a state. */
+function fnvText(s: string): void {
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      fnvByte(c);
+      continue;
+    }
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      c = 0xfffd; // Go writes a lone surrogate as U+FFFD
+    }
+    if (c < 0x800) {
+      fnvByte(0xc0 | (c >> 6));
+    } else if (c < 0x10000) {
+      fnvByte(0xe0 | (c >> 12));
+      fnvByte(0x80 | ((c >> 6) & 0x3f));
+    } else {
+      fnvByte(0xf0 | (c >> 18));
+      fnvByte(0x80 | ((c >> 12) & 0x3f));
+      fnvByte(0x80 | ((c >> 6) & 0x3f));
+    }
+    fnvByte(0x80 | (c & 0x3f));
+  }
+  fnvByte(0xff);
+}
+
 /**
  * Alertmanager's fingerprint of a label set (prometheus/common
  * `model.LabelSet.Fingerprint()`): FNV-1a 64 over the label names in byte
  * order, each name and value followed by the separator byte 0xff, as 16
- * lower-case hex digits. Computed on four 16-bit limbs (no BigInt on the
+ * lower-case hex digits. Computed in two 32-bit words (no BigInt on the
  * per-alert path).
  */
 export function alertmanagerFingerprint(labels: Record<string, string>): string {
-  // offset basis 0xcbf29ce484222325, lowest limb first
-  let h0 = 0x2325;
-  let h1 = 0x8422;
-  let h2 = 0x9ce4;
-  let h3 = 0xcbf2;
-  const byte = (b: number) => {
-    h0 ^= b;
-    // h *= 0x100000001b3 (mod 2^64), i.e. h * 0x1b3 + (h << 40)
-    const a0 = h0 * 0x1b3;
-    const a1 = h1 * 0x1b3 + (a0 >>> 16);
-    const a2 = h2 * 0x1b3 + (a1 >>> 16) + ((h0 & 0xff) << 8);
-    const a3 = h3 * 0x1b3 + (a2 >>> 16) + (h0 >>> 8) + ((h1 & 0xff) << 8);
-    h0 = a0 & 0xffff;
-    h1 = a1 & 0xffff;
-    h2 = a2 & 0xffff;
-    h3 = a3 & 0xffff;
-  };
-  const text = (s: string) => {
-    for (let i = 0; i < s.length; i++) {
-      let c = s.charCodeAt(i);
-      if (c < 0x80) {
-        byte(c);
-        continue;
-      }
-      if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-        c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
-      } else if (c >= 0xd800 && c <= 0xdfff) {
-        c = 0xfffd; // Go writes a lone surrogate as U+FFFD
-      }
-      if (c < 0x800) {
-        byte(0xc0 | (c >> 6));
-      } else if (c < 0x10000) {
-        byte(0xe0 | (c >> 12));
-        byte(0x80 | ((c >> 6) & 0x3f));
-      } else {
-        byte(0xf0 | (c >> 18));
-        byte(0x80 | ((c >> 12) & 0x3f));
-        byte(0x80 | ((c >> 6) & 0x3f));
-      }
-      byte(0x80 | (c & 0x3f));
-    }
-    byte(0xff);
-  };
+  fnv[0] = 0x84222325; // offset basis 0xcbf29ce484222325
+  fnv[1] = 0xcbf29ce4;
   const names = Object.keys(labels).sort();
   // JavaScript sorts by UTF-16 unit, Go by byte: they differ only when a name holds a surrogate pair.
-  if (names.some((n) => /[\ud800-\udfff]/.test(n))) names.sort(byCodePoint);
   for (const n of names) {
-    text(n);
-    text(labels[n]!);
+    if (/[\ud800-\udfff]/.test(n)) {
+      names.sort(byCodePoint);
+      break;
+    }
   }
-  const hex = (v: number) => v.toString(16).padStart(4, '0');
-  return hex(h3) + hex(h2) + hex(h1) + hex(h0);
+  for (const n of names) {
+    fnvText(n);
+    fnvText(labels[n]!);
+  }
+  return fnv[1]!.toString(16).padStart(8, '0') + fnv[0]!.toString(16).padStart(8, '0');
 }
 
 function byCodePoint(a: string, b: string): number {
@@ -168,7 +193,7 @@ export function normalizePromAlert(source: AlertSource, a: PromAlert, ctx: PromC
   const ann = a.annotations;
   const fingerprint = nonEmpty(a.fingerprint) ?? alertmanagerFingerprint(a.labels);
   const ownName = firstOf(a.labels.alertname);
-  const alertname = ownName ?? firstOf(ctx.groupLabels.alertname, ctx.commonLabels.alertname);
+  const alertname = ownName ?? labelIn(ctx.groupLabels, 'alertname') ?? labelIn(ctx.commonLabels, 'alertname');
   const title =
     firstOf(ann.summary, ann.title, a.labels.summary, firstLine(ann.message), firstLine(ann.description)) ??
     alertname ??

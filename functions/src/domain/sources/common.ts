@@ -12,13 +12,18 @@ export type NormalizeResult =
   | { ok: true; alerts: NormalizedAlert[] }
   | { ok: false; error: string; details: ValidationDetail[] };
 
-export interface AlertSourceDefinition<S extends z.ZodType = z.ZodType> {
-  name: AlertSource;
-  schema: S;
-  normalize(payload: z.output<S>): NormalizedAlert[];
+/** What a source's schema must do: check a parsed body, giving its typed form or the issues. */
+export interface PayloadSchema<T> {
+  safeParse(payload: unknown): { success: true; data: T } | { success: false; error: z.ZodError };
 }
 
-export function defineSource<S extends z.ZodType>(def: AlertSourceDefinition<S>): AlertSourceDefinition<S> {
+export interface AlertSourceDefinition<T = unknown> {
+  name: AlertSource;
+  schema: PayloadSchema<T>;
+  normalize(payload: T): NormalizedAlert[];
+}
+
+export function defineSource<T>(def: AlertSourceDefinition<T>): AlertSourceDefinition<T> {
   return def;
 }
 
@@ -124,18 +129,19 @@ export const scalarText = z.union([z.string(), z.number(), z.boolean()]).transfo
 
 /**
  * A schema that looks at the raw body to choose which of its shapes to check
- * (legacy and current bodies of one sender), and reports that shape's own
- * issues, with their paths, when the body does not fit it.
+ * (legacy and current bodies of one sender); a body that does not fit gets
+ * that shape's own issues, with their paths. The chosen shape parses the body
+ * directly (no wrapping schema on the per-alert path).
  */
 export function pickShape<S extends Record<string, z.ZodType>>(
   shapes: S,
   pick: (raw: unknown) => keyof S & string,
-): z.ZodType<{ [K in keyof S & string]: { shape: K; body: z.output<S[K]> } }[keyof S & string]> {
-  return z.unknown().transform((raw, ctx) => {
-    const shape = pick(raw);
-    const r = shapes[shape]!.safeParse(raw);
-    if (r.success) return { shape, body: r.data } as never;
-    for (const i of r.error.issues) ctx.addIssue({ code: 'custom', message: i.message, path: i.path, input: raw });
-    return z.NEVER;
-  }) as never;
+): PayloadSchema<{ [K in keyof S & string]: { shape: K; body: z.output<S[K]> } }[keyof S & string]> {
+  return {
+    safeParse(raw) {
+      const shape = pick(raw);
+      const r = shapes[shape]!.safeParse(raw);
+      return r.success ? { success: true, data: { shape, body: r.data } as never } : { success: false, error: r.error };
+    },
+  };
 }

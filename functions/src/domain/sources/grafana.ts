@@ -42,7 +42,7 @@ import { z } from 'zod';
 import { canonicalJson, stableId } from '../hash';
 import type { NormalizedAlert } from '../types';
 import { defineSource, firstOf, links, nonEmpty, optionalLabels, pickShape, scalarText, TEST_NOTIFICATION_LABEL } from './common';
-import { alertmanagerFingerprint, bodyStatus, normalizePromAlert, promAlertFields, promBodyFields, type PromContext, requireStatus } from './alertmanager';
+import { alertmanagerFingerprint, bodyStatus, normalizePromAlert, promAlertFields, promBodyFields, type PromContext, requireStatus, textIn } from './alertmanager';
 
 /** The fingerprint that every Grafana test notification carries. */
 export const GRAFANA_TEST_FINGERPRINT = alertmanagerFingerprint({ alertname: 'TestAlert', instance: 'Grafana' });
@@ -119,7 +119,7 @@ function normalizeUnified(p: z.output<typeof unified>): NormalizedAlert[] {
       fallbackTitle,
     );
     if (alert.fingerprint !== GRAFANA_TEST_FINGERPRINT) return alert;
-    const contactPoint = { receiver: nonEmpty(p.receiver), externalURL: nonEmpty(p.externalURL), orgId: nonEmpty(p.orgId) };
+    const contactPoint = { receiver: textIn(p.receiver), externalURL: nonEmpty(p.externalURL), orgId: nonEmpty(p.orgId) };
     return {
       ...alert,
       fingerprint: `grafana-test:${stableId(canonicalJson(contactPoint), 16)}`,
