@@ -213,6 +213,7 @@ describe('bounded parsing (no input makes a normaliser slow)', () => {
     ['Datadog tags: one key repeated', 'datadog', () => ({ id: '1', title: 't', tags: Array.from({ length: 100_000 }, (_, i) => `role:r${i}`).join(',') })],
     ['Sentry URLs: digits without an end', 'sentry', () => ({ data: { event: { title: 't', url: `https://s/api/0/projects/${'o/'.repeat(MiB / 2)}`, web_url: `https://s/${'/issues/1'.repeat(MiB / 9)}x` } } })],
     ['Alertmanager: a message of one long line', 'alertmanager', () => ({ status: 'firing', alerts: [{ labels: { alertname: 'A' }, annotations: { message: `${' '.repeat(MiB)}x` } }] })],
+    ['Alertmanager: an externalURL of slashes (/\\/+$/ took 10 s for 64 KiB)', 'alertmanager', () => ({ status: 'firing', externalURL: `http://am${'/'.repeat(MiB)}x`, alerts: [{ labels: { alertname: 'A' } }] })],
     ['Alertmanager: 20,000 labels', 'alertmanager', () => ({ status: 'firing', alerts: [{ labels: Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`l${i}`, 'v'])) }] })],
     ['dates: a megabyte of digits', 'generic', () => ({ title: 't', startsAt: '1'.repeat(MiB) })],
   ];

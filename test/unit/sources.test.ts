@@ -360,6 +360,9 @@ describe('detectSource (the alerts topic)', () => {
   it('recognises a Cloud Monitoring notification with no attribute', () => {
     expect(detectSource(undefined, fixture('cloud-monitoring/firing.json'))).toBe('cloud-monitoring');
     expect(detectSource({}, fixture('cloud-monitoring/resolved.json'))).toBe('cloud-monitoring');
+    expect(detectSource(undefined, fixture('cloud-monitoring/test-notification.json'))).toBe('cloud-monitoring');
+    expect(detectSource(undefined, fixture('cloud-monitoring/v1.1-open.json'))).toBe('cloud-monitoring');
+    expect(detectSource(undefined, { incident: { incident_id: 12345, state: 'open' } })).toBe('cloud-monitoring');
   });
 
   it('uses the attribute when there is one', () => {

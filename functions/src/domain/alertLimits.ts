@@ -202,7 +202,16 @@ function fitLabels(labels: Record<string, string>, notes: string[]): Record<stri
     kept.push([k, c ?? v]);
   };
   for (const k of FIRST_LABELS) if (labels[k] !== undefined) add(k, labels[k]);
-  for (const k of Object.keys(labels).sort()) if (!FIRST_LABELS.includes(k)) add(k, labels[k]!);
+  const rest = Object.keys(labels).sort();
+  for (let i = 0; i < rest.length; i++) {
+    if (kept.length >= L.maxLabels) {
+      dropped += rest.length - i; // no room left: the rest are dropped unread (the first labels were counted already)
+      for (const k of FIRST_LABELS) if (labels[k] !== undefined && rest.indexOf(k, i) >= 0) dropped--;
+      break;
+    }
+    const k = rest[i]!;
+    if (!FIRST_LABELS.includes(k)) add(k, labels[k]!);
+  }
   const marked = notes.length > 0 || dropped > 0 || cutValues > 0;
   if (kept.length + (marked ? 1 : 0) > L.maxLabels) {
     dropped += kept.length - (L.maxLabels - 1);

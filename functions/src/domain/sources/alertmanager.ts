@@ -226,7 +226,10 @@ export function dedupeLinks(links: Link[]): Link[] {
 
 /** Alertmanager's UI link that opens a new silence pre-filled with the alert's labels. */
 export function silenceLink(externalURL: string | null | undefined, labels: Record<string, string>): Link[] {
-  const base = nonEmpty(externalURL)?.replace(/\/+$/, '');
+  let base = nonEmpty(externalURL) ?? '';
+  let end = base.length;
+  while (end > 0 && base.charCodeAt(end - 1) === 0x2f /* / */) end--; // by index: /\/+$/ backtracks on a run of slashes
+  base = base.slice(0, end);
   if (!base) return [];
   let matchers = '';
   for (const k of Object.keys(labels).sort()) {

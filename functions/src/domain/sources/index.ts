@@ -62,6 +62,6 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
 export function detectSource(attributes: Record<string, string> | undefined, payload: unknown): AlertSource | null {
   const attr = attributes?.source;
   if (attr) return isAlertSource(attr) ? attr : null;
-  const incident = z.object({ incident: z.object({ incident_id: z.string() }) }).safeParse(payload);
+  const incident = z.object({ incident: z.object({ incident_id: z.union([z.string(), z.number()]) }) }).safeParse(payload);
   return incident.success ? 'cloud-monitoring' : null;
 }
