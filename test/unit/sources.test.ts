@@ -125,6 +125,9 @@ describe('fingerprints', () => {
     ['grafana/firing.json', 'grafana/resolved.json'],
     ['datadog/firing.json', 'datadog/resolved.json'],
     ['datadog/default-body.json', 'datadog/default-body-recovered.json'],
+    ['datadog/event-tags-triggered.json', 'datadog/event-tags-recovered.json'],
+    ['grafana/legacy-alerting.json', 'grafana/legacy-ok.json'],
+    ['cloud-monitoring/v1.1-open.json', 'cloud-monitoring/v1.1-closed.json'],
     ['cloud-monitoring/firing.json', 'cloud-monitoring/resolved.json'],
     ['sentry/metric-alert-critical.json', 'sentry/metric-alert-resolved.json'],
   ])('the resolved follow-up of %s has its fingerprint (%s)', (firingName, resolvedName) => {
@@ -159,8 +162,10 @@ describe('fingerprints', () => {
     expect(again.status).toBe('firing');
     expect(renotify.fingerprint).toBe(first.fingerprint);
     expect(one('datadog', { ...base, cycle: '7065287093627999999' }).fingerprint).not.toBe(first.fingerprint);
+    // without a cycle key: the monitor and its group (the title's scope, tags sorted)
     const { cycle: _cycle, ...noCycle } = base;
-    expect(one('datadog', noCycle).fingerprint).toBe('48123456');
+    expect(one('datadog', noCycle).fingerprint).toBe('48123456:env:prod,service:checkout');
+    expect(one('datadog', { ...noCycle, title: base.title!.replace('{env:prod,service:checkout}', '{service:checkout,env:prod}') }).fingerprint).toBe('48123456:env:prod,service:checkout');
   });
 
   it('Alertmanager without a fingerprint: a hash of the labels, whatever their order', () => {
@@ -196,6 +201,7 @@ describe('contract §3 details', () => {
     const payload = fixture('alertmanager/firing.json') as { alerts: { labels: Record<string, string>; annotations: Record<string, string>; endsAt: string }[] };
     const a0 = payload.alerts[0]!;
     a0.annotations.summary = '  ';
+    a0.annotations.description = '';
     a0.labels.service = '';
     a0.labels.env = '';
     a0.labels.environment = 'prod';
@@ -290,14 +296,16 @@ describe('wrong shapes are refused with the failing field', () => {
     ['alertmanager', 'alerts missing', () => ({ version: '4', status: 'firing' }), 'alerts'],
     ['alertmanager', 'a bad alert status', (p: { alerts: { status: string }[] }) => ((p.alerts[0]!.status = 'pending'), p), 'alerts.0.status'],
     ['alertmanager', 'labels not a map', (p: { alerts: { labels: unknown }[] }) => ((p.alerts[0]!.labels = 'alertname=X'), p), 'alerts.0.labels'],
-    ['grafana', 'second alert without status', (p: { alerts: { status?: string }[] }) => (delete p.alerts[1]!.status, p), 'alerts.1.status'],
+    ['grafana', 'a second alert "pending"', (p: { alerts: { status?: string }[] }) => ((p.alerts[1]!.status = 'pending'), p), 'alerts.1.status'],
+    ['grafana', 'no status on the alert nor on the body', (p: { status?: string; alerts: { status?: string }[] }) => (delete p.status, delete p.alerts[1]!.status, p), 'alerts.1.status'],
+    ['alertmanager', 'no status on the alert nor on the body', (p: { status?: string; alerts: { status?: string }[] }) => (delete p.status, delete p.alerts[0]!.status, p), 'alerts.0.status'],
     ['datadog', 'no title', (p: { title?: string }) => (delete p.title, p), 'title'],
-    ['datadog', 'an empty id', (p: { id: string }) => ((p.id = ''), p), 'id'],
     ['datadog', 'tags not text', (p: { tags: unknown }) => ((p.tags = { env: 'prod' }), p), 'tags'],
     ['cloud-monitoring', 'no incident id', (p: { incident: { incident_id?: string } }) => (delete p.incident.incident_id, p), 'incident.incident_id'],
-    ['cloud-monitoring', 'an unknown state', (p: { incident: { state: string } }) => ((p.incident.state = 'acknowledged'), p), 'incident.state'],
+    ['cloud-monitoring', 'an unknown state', (p: { incident: { state: string } }) => ((p.incident.state = 'exploded'), p), 'incident.state'],
     ['cloud-monitoring', 'no incident', () => ({ version: '1.2' }), 'incident'],
-    ['sentry', 'neither an event nor a metric alert', () => ({ action: 'created', data: { issue: { id: '1' } } }), 'data.event'],
+    ['sentry', 'neither an event, a metric alert nor an issue', () => ({ action: 'created', data: {} }), 'data.event'],
+    ['sentry', 'an issue without an id', () => ({ action: 'resolved', data: { issue: { title: 'TypeError' } } }), 'data.issue.id'],
     ['sentry', 'tags not pairs', (p: { data: { event: { tags: unknown } } }) => ((p.data.event.tags = 'level:error'), p), 'data.event.tags'],
     ['sentry', 'an event without any title', (p: { data: { event: Record<string, unknown> } }) => {
       for (const k of ['title', 'message', 'culprit']) delete p.data.event[k];
@@ -352,6 +360,9 @@ describe('detectSource (the alerts topic)', () => {
   it('recognises a Cloud Monitoring notification with no attribute', () => {
     expect(detectSource(undefined, fixture('cloud-monitoring/firing.json'))).toBe('cloud-monitoring');
     expect(detectSource({}, fixture('cloud-monitoring/resolved.json'))).toBe('cloud-monitoring');
+    expect(detectSource(undefined, fixture('cloud-monitoring/test-notification.json'))).toBe('cloud-monitoring');
+    expect(detectSource(undefined, fixture('cloud-monitoring/v1.1-open.json'))).toBe('cloud-monitoring');
+    expect(detectSource(undefined, { incident: { incident_id: 12345, state: 'open' } })).toBe('cloud-monitoring');
   });
 
   it('uses the attribute when there is one', () => {

@@ -12,13 +12,18 @@ export type NormalizeResult =
   | { ok: true; alerts: NormalizedAlert[] }
   | { ok: false; error: string; details: ValidationDetail[] };
 
-export interface AlertSourceDefinition<S extends z.ZodType = z.ZodType> {
-  name: AlertSource;
-  schema: S;
-  normalize(payload: z.output<S>): NormalizedAlert[];
+/** What a source's schema must do: check a parsed body, giving its typed form or the issues. */
+export interface PayloadSchema<T> {
+  safeParse(payload: unknown): { success: true; data: T } | { success: false; error: z.ZodError };
 }
 
-export function defineSource<S extends z.ZodType>(def: AlertSourceDefinition<S>): AlertSourceDefinition<S> {
+export interface AlertSourceDefinition<T = unknown> {
+  name: AlertSource;
+  schema: PayloadSchema<T>;
+  normalize(payload: T): NormalizedAlert[];
+}
+
+export function defineSource<T>(def: AlertSourceDefinition<T>): AlertSourceDefinition<T> {
   return def;
 }
 
@@ -33,11 +38,15 @@ export const labelMap = z.record(z.string(), z.union([z.string(), z.number(), z.
   return out;
 });
 
-/** A date in ISO text or epoch seconds/milliseconds; Go's zero time and garbage become null. */
+/** Longest text read as a date: an ISO date with nanoseconds and a zone is 35 characters. */
+const MAX_DATE_TEXT = 64;
+
+/** A date in ISO text or epoch seconds/milliseconds; Go's zero time, 0 and garbage become null. */
 export function toDate(value: unknown): Date | null {
   if (value === null || value === undefined || value === '') return null;
   let d: Date;
   if (typeof value === 'number') d = new Date(value < 1e12 ? value * 1000 : value);
+  else if (typeof value === 'string' && value.length > MAX_DATE_TEXT) return null;
   else if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)) return toDate(Number(value));
   else if (typeof value === 'string') d = new Date(value);
   else return null;
@@ -89,3 +98,50 @@ export const optionalLabels = labelMap.nullish().transform((l) => l ?? {});
 
 /** A stable fingerprint for an alert that only has labels (the labels' canonical JSON, hashed). */
 export const labelsFingerprint = (labels: Record<string, string>): string => stableId(canonicalJson(labels), 16);
+
+/**
+ * Text that is only scanned (titles, message bodies, URLs, tag lists) is read
+ * up to this many characters: what lies beyond is kept (within the storage
+ * limits) but never parsed, so no body can make parsing expensive.
+ */
+export const MAX_SCAN = 64 * 1024;
+
+/** The first line of a text that is not blank, trimmed (for titles taken from a message). */
+export function firstLine(s: string | null | undefined): string | null {
+  if (s === null || s === undefined) return null;
+  const end = Math.min(s.length, MAX_SCAN);
+  let start = 0;
+  while (start < end) {
+    let nl = s.indexOf('\n', start);
+    if (nl < 0 || nl > end) nl = end;
+    const line = s.slice(start, nl).trim();
+    if (line !== '') return line;
+    start = nl + 1;
+  }
+  return null;
+}
+
+/** The label that marks a sender's test notification (Grafana's contact-point test, Cloud Monitoring's test). */
+export const TEST_NOTIFICATION_LABEL = 'test_notification';
+
+/** A JSON value that is sent as text, a number or a boolean, read as text. */
+export const scalarText = z.union([z.string(), z.number(), z.boolean()]).transform(String);
+
+/**
+ * A schema that looks at the raw body to choose which of its shapes to check
+ * (legacy and current bodies of one sender); a body that does not fit gets
+ * that shape's own issues, with their paths. The chosen shape parses the body
+ * directly (no wrapping schema on the per-alert path).
+ */
+export function pickShape<S extends Record<string, z.ZodType>>(
+  shapes: S,
+  pick: (raw: unknown) => keyof S & string,
+): PayloadSchema<{ [K in keyof S & string]: { shape: K; body: z.output<S[K]> } }[keyof S & string]> {
+  return {
+    safeParse(raw) {
+      const shape = pick(raw);
+      const r = shapes[shape]!.safeParse(raw);
+      return r.success ? { success: true, data: { shape, body: r.data } as never } : { success: false, error: r.error };
+    },
+  };
+}

@@ -1,5 +1,6 @@
 // The registry of alert sources and the one entry point that normalises a payload.
 import { z } from 'zod';
+import { fitAlertForStorage } from '../alertLimits';
 import type { AlertSource } from '../types';
 import { ALERT_SOURCES } from '../types';
 import { type AlertSourceDefinition, type NormalizeResult, zodDetails } from './common';
@@ -27,7 +28,12 @@ export function isAlertSource(name: string): name is AlertSource {
 
 export const knownSources = (): AlertSource[] => ALERT_SOURCES.filter((s) => SOURCES[s] !== undefined);
 
-/** Validates a payload (already parsed JSON) against its source's schema and normalises it. */
+/**
+ * Validates a payload (already parsed JSON) against its source's schema and
+ * normalises it. A body is refused only when it holds no alert (or is not that
+ * source's shape); every alert returned fits what storage can hold
+ * (see alertLimits.ts), so whatever is accepted can be written.
+ */
 export function normalizePayload(source: AlertSource, payload: unknown): NormalizeResult {
   const def = SOURCES[source];
   if (!def) return { ok: false, error: `unknown source "${source}"`, details: [] };
@@ -35,7 +41,7 @@ export function normalizePayload(source: AlertSource, payload: unknown): Normali
   if (!parsed.success) {
     return { ok: false, error: `the body is not a valid ${source} payload`, details: zodDetails(parsed.error) };
   }
-  const alerts = def.normalize(parsed.data);
+  const alerts = def.normalize(parsed.data).map(fitAlertForStorage);
   if (alerts.length === 0) return { ok: false, error: `the ${source} payload holds no alert`, details: [] };
   return { ok: true, alerts };
 }
@@ -56,6 +62,6 @@ export function parseJson(text: string): { ok: true; value: unknown } | { ok: fa
 export function detectSource(attributes: Record<string, string> | undefined, payload: unknown): AlertSource | null {
   const attr = attributes?.source;
   if (attr) return isAlertSource(attr) ? attr : null;
-  const incident = z.object({ incident: z.object({ incident_id: z.string() }) }).safeParse(payload);
+  const incident = z.object({ incident: z.object({ incident_id: z.union([z.string(), z.number()]) }) }).safeParse(payload);
   return incident.success ? 'cloud-monitoring' : null;
 }

@@ -1,4 +1,4 @@
-// Sentry alerts (contract §3). Three bodies are accepted, one alert each:
+// Sentry alerts (contract §3). Four bodies are accepted, one alert each:
 // - the integration platform's issue alert (`Sentry-Hook-Resource: event_alert`):
 //   {"action":"triggered","data":{"event":{…},"triggered_rule":"…"},"installation":{…},"actor":{…}}
 //   https://docs.sentry.io/organization/integrations/integration-platform/webhooks/issue-alerts/
@@ -8,6 +8,11 @@
 // - the integration platform's metric alert (`metric_alert`):
 //   {"action":"critical"|"warning"|"resolved","data":{"metric_alert":{…},"description_text","description_title","web_url"}}
 //   https://docs.sentry.io/organization/integrations/integration-platform/webhooks/metric-alerts/
+// - the integration platform's issue webhook (`Sentry-Hook-Resource: issue`):
+//   {"action":"created"|"resolved"|"ignored"|"archived"|"unresolved"|"assigned","data":{"issue":{…}},…}
+//   https://docs.sentry.io/organization/integrations/integration-platform/webhooks/issues/
+//   The normaliser sees only the body, not the header: the shape is told by
+//   `data.issue` (and no `data.event` or `data.metric_alert`).
 //
 // Issue alerts (both bodies) are always firing: Sentry sends no resolve for them.
 // Title = event `title`; service = event tag `service`, else the project slug
@@ -19,6 +24,19 @@
 // with no issue at all falls back to a hash of project and title.
 // Labels: the event's tags, plus `project` when it is known.
 //
+// Issue webhooks: fingerprint `issue:<issue id>`, the same as the issue
+// alerts of that issue. Status: `resolved` resolves; `unresolved` and
+// `created` fire; `ignored` (`archived` in newer Sentry) resolves too, since
+// Sentry will not alert on that issue again until it comes back (`unresolved`)
+// and an incident left open for it would wait for someone to close it by
+// hand; `assigned` and other actions follow the issue's own `status`. Title =
+// issue `title`; service = the project slug; native severity = issue
+// `level`; no environment (an issue spans environments); labels: `project`.
+// Note that an issue webhook joins the incident that an issue alert of the
+// same issue opened only when both land in the same group (source, service,
+// environment, alert name): an issue alert names its rule and environment,
+// which the issue webhook cannot know.
+//
 // Metric alerts: action resolved → resolved, critical/warning → firing with
 // that word as native severity; title and alertName = the alert rule's name;
 // service = the rule's first project; environment = the rule's environment;
@@ -27,7 +45,7 @@
 import { z } from 'zod';
 import { canonicalJson, stableId } from '../hash';
 import type { Link, NormalizedAlert } from '../types';
-import { defineSource, firstOf, link, nonEmpty, textValue, toDate } from './common';
+import { defineSource, firstOf, link, MAX_SCAN, nonEmpty, textValue, toDate } from './common';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 const tag = z.union(
@@ -68,6 +86,19 @@ const metricAlertSchema = z.object({
     .nullish(),
 });
 
+const issueSchema = z.object({
+  id: textValue.pipe(z.string().trim().min(1, 'id is required')),
+  title: z.string().nullish(),
+  culprit: z.string().nullish(),
+  level: z.string().nullish(),
+  status: z.string().nullish(),
+  permalink: z.string().nullish(),
+  firstSeen: z.string().nullish(),
+  lastSeen: z.string().nullish(),
+  project: z.object({ slug: z.string().nullish(), name: z.string().nullish() }).nullish().catch(null),
+  metadata: z.object({ value: z.string().nullish(), title: z.string().nullish() }).nullish().catch(null),
+});
+
 const METRIC_ACTIONS = ['critical', 'warning', 'resolved'] as const;
 
 const schema = z
@@ -79,6 +110,7 @@ const schema = z
         triggered_rule: z.string().nullish(),
         issue_alert: z.object({ title: z.string().nullish() }).nullish(),
         metric_alert: metricAlertSchema.nullish(),
+        issue: issueSchema.nullish(),
         description_title: z.string().nullish(),
         description_text: z.string().nullish(),
         web_url: z.string().nullish(),
@@ -106,20 +138,57 @@ const schema = z
       if (!(METRIC_ACTIONS as readonly string[]).includes(p.action ?? '')) {
         ctx.addIssue({ code: 'custom', path: ['action'], message: `a metric alert's action is one of ${METRIC_ACTIONS.join(', ')}` });
       }
-    } else {
+    } else if (!p.data?.issue) {
       ctx.addIssue({
         code: 'custom',
         path: ['data', 'event'],
-        message: 'expected an issue alert (data.event), a metric alert (data.metric_alert) or the legacy webhook body (event)',
+        message: 'expected an issue alert (data.event), a metric alert (data.metric_alert), an issue webhook (data.issue) or the legacy webhook body (event)',
       });
     }
   });
 type SentryPayload = z.output<typeof schema>;
 
-const issueIdIn = (url: string | null | undefined) => /\/issues\/(\d+)(?:\/|$|\?)/.exec(url ?? '')?.[1] ?? null;
-const projectSlugIn = (url: string | null | undefined) => /\/api\/0\/projects\/[^/]+\/([^/]+)\//.exec(url ?? '')?.[1] ?? null;
+// URLs are read by index, within their first MAX_SCAN characters.
+const scanned = (url: string | null | undefined) => (url ? (url.length > MAX_SCAN ? url.slice(0, MAX_SCAN) : url) : '');
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+
+/** Where the digits of the first `/issues/<digits>` (followed by `/`, `?` or the end) end, with where they start. */
+function issueDigits(url: string): [number, number] | null {
+  for (let i = url.indexOf('/issues/'); i >= 0; i = url.indexOf('/issues/', i + 1)) {
+    const start = i + 8;
+    let end = start;
+    while (end < url.length && isDigit(url.charCodeAt(end))) end++;
+    if (end > start && (end === url.length || url[end] === '/' || url[end] === '?')) return [start, end];
+  }
+  return null;
+}
+
+/** The issue id in `…/issues/123/…`. */
+export function issueIdIn(url: string | null | undefined): string | null {
+  const s = scanned(url);
+  const d = issueDigits(s);
+  return d ? s.slice(d[0], d[1]) : null;
+}
+
+/** The project slug in an event's API URL, `…/api/0/projects/{org}/{project}/…`. */
+export function projectSlugIn(url: string | null | undefined): string | null {
+  const s = scanned(url);
+  const at = s.indexOf('/api/0/projects/');
+  if (at < 0) return null;
+  const org = at + 16;
+  const slash = s.indexOf('/', org);
+  if (slash <= org) return null;
+  const end = s.indexOf('/', slash + 1);
+  return end > slash + 1 ? s.slice(slash + 1, end) : null;
+}
+
 /** `…/issues/123/events/abc/` → `…/issues/123/` */
-const issueWebUrl = (webUrl: string | null | undefined) => /^(https?:\/\/.*\/issues\/\d+\/?)/.exec(webUrl ?? '')?.[1] ?? null;
+export function issueWebUrl(webUrl: string | null | undefined): string | null {
+  const s = scanned(webUrl);
+  if (!/^https?:\/\//.test(s)) return null;
+  const d = issueDigits(s);
+  return d ? s.slice(0, s[d[1]] === '/' ? d[1] + 1 : d[1]) : null;
+}
 
 function tagMap(event: SentryEvent): Record<string, string> {
   const labels: Record<string, string> = {};
@@ -179,6 +248,33 @@ function metricAlert(p: SentryPayload, m: NonNullable<NonNullable<SentryPayload[
   };
 }
 
+type SentryIssue = z.output<typeof issueSchema>;
+
+const ISSUE_STATUS: Record<string, 'firing' | 'resolved'> = { unresolved: 'firing', resolved: 'resolved', ignored: 'resolved', archived: 'resolved' };
+const ACTION_STATUS: Record<string, 'firing' | 'resolved'> = { created: 'firing', unresolved: 'firing', resolved: 'resolved', ignored: 'resolved', archived: 'resolved' };
+
+function issueWebhook(p: SentryPayload, issue: SentryIssue): NormalizedAlert {
+  const action = (p.action ?? '').trim().toLowerCase();
+  const status = ACTION_STATUS[action] ?? ISSUE_STATUS[(issue.status ?? '').trim().toLowerCase()] ?? 'firing';
+  const title = firstOf(issue.title, issue.metadata?.title, issue.culprit) ?? `Sentry issue ${issue.id}`;
+  const project = firstOf(issue.project?.slug);
+  return {
+    source: 'sentry',
+    fingerprint: `issue:${issue.id}`,
+    status,
+    title,
+    service: project,
+    environment: null,
+    severity: firstOf(issue.level),
+    alertName: title,
+    labels: project !== null ? { project } : {},
+    startsAt: toDate(issue.firstSeen),
+    endsAt: null,
+    links: link('Sentry issue', issue.permalink),
+    description: firstOf(issue.metadata?.value, issue.culprit),
+  };
+}
+
 export const sentry = defineSource({
   name: 'sentry',
   schema,
@@ -186,6 +282,7 @@ export const sentry = defineSource({
     if (p.data?.event) return [issueAlert(p, p.data.event, false)];
     if (p.data?.metric_alert) return [metricAlert(p, p.data.metric_alert)];
     if (p.event) return [issueAlert(p, p.event, true)];
+    if (p.data?.issue) return [issueWebhook(p, p.data.issue)];
     return [];
   },
 });
