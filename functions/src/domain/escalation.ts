@@ -9,6 +9,7 @@
 // the next round starts, or, after the last round, before the escalation is
 // exhausted (nobody acknowledged; the integrator may record that).
 import { type EscalationPolicy, type EscalationTarget, type OncallConfig, type OnCall, type OnCallLookup } from './oncall';
+import { type SeverityRules } from './severity';
 import { type IncidentStatus, type RoutingHints, type Severity } from './types';
 
 // ---------------------------------------------------------------------------
@@ -50,6 +51,19 @@ export function pagingDecision(config: OncallConfig, incident: { severity: Sever
     chosenBy: 'default',
     warning: routed ? `route.escalation names an unknown escalation policy "${routed}"; used page.policy "${page.policy}"` : null,
   };
+}
+
+/**
+ * Severity rules whose `route.escalation` names no policy of config/oncall.yaml,
+ * as paths into config/severity.yaml (build-time check across the two files).
+ */
+export function escalationRouteIssues(rules: SeverityRules, config: Pick<OncallConfig, 'escalationPolicies'>): { path: (string | number)[]; message: string }[] {
+  const known = Object.keys(config.escalationPolicies);
+  return rules.rules.flatMap((rule, i) => {
+    const id = rule.route?.escalation;
+    if (id === undefined || known.includes(id)) return [];
+    return [{ path: ['rules', i, 'route', 'escalation'], message: `unknown escalation policy "${id}"${known.length ? ` (config/oncall.yaml has: ${known.join(', ')})` : ' (config/oncall.yaml has no escalationPolicies)'}` }];
+  });
 }
 
 // ---------------------------------------------------------------------------
