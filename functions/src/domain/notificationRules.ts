@@ -9,6 +9,7 @@
 // the next group at its own time (until someone acknowledges).
 import { z } from 'zod';
 import { DURATION_HELP, parseDurationText } from './duration';
+import { closedObject } from './yamlConfig';
 
 export const CHANNELS = ['slack', 'email', 'sms', 'voice', 'push'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -57,8 +58,7 @@ const fields = {
   slackUserId: z.string({ error: 'slackUserId must be text' }).trim().regex(SLACK_USER, 'slackUserId must be a Slack user id such as U0123ABC'),
 };
 
-const ruleSchema = z
-  .object(
+const ruleSchema = closedObject(
     {
       channel: z.enum(CHANNELS, { error: `channel must be one of ${CHANNELS.join(', ')}` }),
       after: z
@@ -73,9 +73,9 @@ const ruleSchema = z
           return s;
         }),
     },
-    { error: 'a notify step is { channel, after }' },
-  )
-  .strict();
+    'a notify step',
+    'a notify step is { channel, after }',
+  );
 
 /**
  * users/{uid} as the person writes it (the console validates with this too).
