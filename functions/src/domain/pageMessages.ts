@@ -241,7 +241,7 @@ export type SmsReplyOutcome =
   | { kind: 'acknowledged'; incident: Pick<Incident, 'title' | 'severity' | 'drill'> }
   | { kind: 'already'; incident: Pick<Incident, 'title' | 'severity' | 'drill' | 'status'> }
   | { kind: 'no_open_page' }
-  | { kind: 'unknown_code'; code: number; open: number[] }
+  | { kind: 'unknown_code'; code: number; open: readonly number[] }
   | { kind: 'help' }
   /** The number belongs to nobody the pipeline pages. */
   | { kind: 'unknown_number' };
