@@ -65,6 +65,13 @@ describe('which policy pages', () => {
     expect(pagingDecision(c, { severity, routing })).toEqual(expected);
   });
 
+  it('pages drills unless page.drills is false', () => {
+    expect(pagingDecision(config, { severity: 'SEV1', drill: true })).toMatchObject({ page: true, policyId: 'default' });
+    const noDrills: OncallConfig = { ...config, page: { ...(config.page as NonNullable<OncallConfig['page']>), drills: false } };
+    expect(pagingDecision(noDrills, { severity: 'SEV1', drill: true })).toEqual({ page: false, reason: 'drills page nobody (page.drills: false)' });
+    expect(pagingDecision(noDrills, { severity: 'SEV1', drill: false })).toMatchObject({ page: true });
+  });
+
   it('uses page.policy by default, route.escalation when a rule names a known policy, and page.policy with a warning for an unknown one', () => {
     expect(pagingDecision(config, { severity: 'SEV1', routing: { escalation: undefined } })).toMatchObject({ page: true, policyId: 'default', chosenBy: 'default', warning: null });
     expect(pagingDecision(config, { severity: 'SEV2', routing: { escalation: 'database' } })).toMatchObject({ page: true, policyId: 'database', chosenBy: 'route', warning: null });

@@ -411,7 +411,7 @@ page:
       ],
       repeat: 1,
     });
-    expect(r.value.page).toEqual({ severities: ['SEV1', 'SEV2'], policy: 'default' });
+    expect(r.value.page).toEqual({ severities: ['SEV1', 'SEV2'], policy: 'default', drills: true });
   });
 
   const base = (rotation: string, extra = '') => `schedules:

@@ -30,12 +30,13 @@ export type PagingDecision =
 /**
  * Whether an incident pages anyone, and with which policy: only severities in
  * `page.severities` page; the policy is the severity rules' `route.escalation`
- * when it names a known policy, else `page.policy`. Drills page too (their
- * messages say [DRILL]).
+ * when it names a known policy, else `page.policy`. Drills page unless
+ * `page.drills` is false (their messages say [DRILL]).
  */
-export function pagingDecision(config: OncallConfig, incident: { severity: Severity; routing?: Pick<RoutingHints, 'escalation'> | null }): PagingDecision {
+export function pagingDecision(config: OncallConfig, incident: { severity: Severity; drill?: boolean; routing?: Pick<RoutingHints, 'escalation'> | null }): PagingDecision {
   const page = config.page;
   if (!page) return { page: false, reason: 'paging is off: config/oncall.yaml has no page: section' };
+  if (incident.drill && !page.drills) return { page: false, reason: 'drills page nobody (page.drills: false)' };
   if (!page.severities.includes(incident.severity)) {
     return { page: false, reason: `${incident.severity} incidents are not paged (page.severities: ${page.severities.join(', ') || 'none'})` };
   }

@@ -93,6 +93,8 @@ export interface PageSettings {
   severities: Severity[];
   /** The default policy; a severity rule's `route.escalation` may name another. */
   policy: string;
+  /** Whether drill incidents page too (their messages say [DRILL]). */
+  drills: boolean;
 }
 
 export interface OncallConfig {
@@ -290,6 +292,7 @@ const pageSchema = closedObject(
   {
     severities: z.array(z.enum(SEVERITIES, { error: 'a severity is SEV1, SEV2, SEV3 or SEV4' }), { error: 'severities must be a list such as [SEV1, SEV2]' }).default(['SEV1', 'SEV2']),
     policy: text('policy'),
+    drills: z.boolean({ error: 'drills must be true or false' }).default(true),
   },
   'page',
   'page needs policy (and severities)',
@@ -341,7 +344,7 @@ export const oncallConfigSchema = closedObject(
       escalationPolicies: Object.fromEntries(
         Object.entries(c.escalationPolicies).map(([id, p]) => [id, { id, name: p.name ?? null, levels: p.levels, repeat: p.repeat }]),
       ),
-      page: c.page ? { severities: c.page.severities, policy: c.page.policy } : null,
+      page: c.page ? { severities: c.page.severities, policy: c.page.policy, drills: c.page.drills } : null,
     }),
   );
 
