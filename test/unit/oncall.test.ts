@@ -363,6 +363,11 @@ describe('config/oncall.yaml', () => {
   it('an empty or missing file means no schedules and paging off', () => {
     expect(parse('')).toEqual({ ok: true, value: NO_ONCALL });
     expect(parse('# nothing yet\n')).toEqual({ ok: true, value: NO_ONCALL });
+    expect(parse('schedules:\n  # primary: …\nescalationPolicies:\n')).toEqual({ ok: true, value: NO_ONCALL });
+    expect(errors('schedules: [primary]\n')).toEqual(['config/oncall.yaml:1: schedules: schedules must be a map of id to schedule']);
+    expect(errors('schedules:\n  "bad id":\n    timeZone: Etc/UTC\n    rotations: [{ members: [a], start: 2026-12-01, shift: 1d }]\n')).toEqual([
+      'config/oncall.yaml:3: schedules.bad id: "bad id" is not a schedule id: use letters, digits, - and _ (at most 63), starting with a letter or digit',
+    ]);
   });
 
   it('ships a config that validates, with each policy target known', () => {

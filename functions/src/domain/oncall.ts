@@ -298,10 +298,16 @@ const pageSchema = closedObject(
   'page needs policy (and severities)',
 );
 
+/** A map of id → value; an empty key (`schedules:` with everything under it commented out) is an empty map. */
 const idMap = <T extends z.ZodType>(what: string, value: T) =>
-  z
-    .record(z.string().regex(ID_PATTERN, `a ${what} id is ${ID_HELP}`), value, { error: `${what}s must be a map of id to ${what}` })
-    .default({} as Record<string, z.output<T>>);
+  z.preprocess(
+    (v) => (v === null ? undefined : v),
+    z
+      .record(z.string().regex(ID_PATTERN), value, {
+        error: (i) => (i.code === 'invalid_key' ? `"${String(i.path?.[i.path.length - 1] ?? '')}" is not a ${what} id: use ${ID_HELP}` : i.code === 'invalid_type' ? `${what}s must be a map of id to ${what}` : undefined),
+      })
+      .default({} as Record<string, z.output<T>>),
+  );
 
 export const oncallConfigSchema = closedObject(
   {
