@@ -97,6 +97,30 @@ describe('sendSms', () => {
   });
 });
 
+describe('the look-alike, driven over HTTP (as tests in other processes drive it)', () => {
+  it('takes a fault plan on /_faults, lists requests on /_calls, forgets them on /_reset', async () => {
+    const base = settings.apiUrl.replace(/\/$/, '');
+    expect((await fetch(`${base}/_faults`, { method: 'POST', body: JSON.stringify({ pattern: ['503'] }) })).status).toBe(200);
+    const e = await failure(sendSms(settings, { to: '+33612345678', body: 'x' }));
+    expect([e.status, e.transient]).toEqual([503, true]);
+    await sendSms(settings, { to: '+33612345678', body: 'y' });
+    const listed = (await (await fetch(`${base}/_calls`)).json()) as { requests: { kind: string; answer: string; fields: Record<string, string> }[] };
+    expect(listed.requests.map((r) => [r.kind, r.answer.slice(0, 2), r.fields.Body])).toEqual([['sms', '50', 'x'], ['sms', 'SM', 'y']]);
+    await fetch(`${base}/_reset`, { method: 'POST' });
+    expect(((await (await fetch(`${base}/_calls`)).json()) as { requests: unknown[] }).requests).toEqual([]);
+  });
+
+  it('answers an unknown account, a wrong method and a JSON body as Twilio does', async () => {
+    const base = settings.apiUrl.replace(/\/$/, '');
+    const other = await failure(sendSms({ ...settings, accountSid: 'AC99999999999999999999999999999999' }, { to: '+33612345678', body: 'x' }));
+    expect(other.status).toBe(401); // Basic auth names the account: another SID does not authenticate
+    const get = await fetch(`${base}/2010-04-01/Accounts/${fake.accountSid}/Messages.json`);
+    expect(get.status).toBe(405);
+    const json = await fetch(`${base}/2010-04-01/Accounts/${fake.accountSid}/Messages.json`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' });
+    expect([json.status, ((await json.json()) as { code: number }).code]).toEqual([400, 20001]);
+  });
+});
+
 describe('placeCall', () => {
   const twiml = '<?xml version="1.0" encoding="UTF-8"?><Response><Say>Hello &amp; bye</Say></Response>';
 
