@@ -12,6 +12,12 @@ export const SLACK_SIGNING_SECRET = defineSecret('SLACK_SIGNING_SECRET');
 export const GRAFANA_WEBHOOK_SECRET = defineSecret('GRAFANA_WEBHOOK_SECRET');
 /** Verifies Sentry's Sentry-Hook-Signature (the integration's client secret); `none` = not used. */
 export const SENTRY_CLIENT_SECRET = defineSecret('SENTRY_CLIENT_SECRET');
+/** Twilio account (AC…); `none` = SMS and voice pages are recorded as skipped. */
+export const TWILIO_ACCOUNT_SID = defineSecret('TWILIO_ACCOUNT_SID');
+/** Twilio auth token: authenticates REST calls and verifies X-Twilio-Signature on inbound webhooks. */
+export const TWILIO_AUTH_TOKEN = defineSecret('TWILIO_AUTH_TOKEN');
+/** Signs the one-time acknowledgement links of pages (and calendar feed tokens). */
+export const PAGE_LINK_SECRET = defineSecret('PAGE_LINK_SECRET');
 
 export const SLACK_API_URL = defineString('SLACK_API_URL', {
   default: 'https://slack.com/api/',
@@ -28,6 +34,14 @@ export const TRAINING_CHANNEL = defineString('TRAINING_CHANNEL', {
 export const CONSOLE_URL = defineString('CONSOLE_URL', {
   default: 'http://127.0.0.1:5000',
   description: 'Base URL of the responder console, for links in Slack',
+});
+export const TWILIO_API_URL = defineString('TWILIO_API_URL', {
+  default: 'https://api.twilio.com',
+  description: 'Twilio REST API base URL (tests point it at a loopback Twilio)',
+});
+export const TWILIO_FROM = defineString('TWILIO_FROM', {
+  default: 'none',
+  description: 'Sender of SMS and calls: an E.164 Twilio number (+15551234567), or a Messaging Service SID (MG…) for SMS; `none` = no SMS or voice',
 });
 export const REMINDER_TIME_ZONE = defineString('REMINDER_TIME_ZONE', {
   default: 'Etc/UTC',

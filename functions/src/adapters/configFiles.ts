@@ -2,20 +2,27 @@
 // Validated by zod at build time (npm run build), at start, and on first use.
 import fs from 'node:fs';
 import path from 'node:path';
+import { escalationRouteIssues } from '../domain/escalation';
 import { type LinksConfig, linksConfigSchema } from '../domain/links';
+import { type OncallConfig, oncallConfigSchema } from '../domain/oncall';
 import { type Policy, policySchema } from '../domain/policy';
 import { type SeverityRules, severityRulesSchema } from '../domain/severity';
 import { type SlackConfig, slackConfigSchema } from '../domain/slack/slackConfig';
-import { ConfigError, formatIssue, parseYamlOrThrow } from '../domain/yamlConfig';
+import { ConfigError, formatIssue, issueAt, parseYamlOrThrow } from '../domain/yamlConfig';
 import { projectRoot } from './projectRoot';
 import { readRunbooks } from './runbookFiles';
 import { readScenarios } from './scenarioFiles';
 
-export function readConfigFile<T>(name: string, schema: import('zod').ZodType<T>): T {
+/** A config file's text ('' when it does not exist) and the name its errors use. */
+function configText(name: string): { text: string; label: string } {
   const file = path.join(projectRoot(), 'config', name);
   const rel = path.relative(process.cwd(), file) || file;
-  const text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '';
-  return parseYamlOrThrow(text, schema, rel.startsWith('..') ? file : rel) as T;
+  return { text: fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '', label: rel.startsWith('..') ? file : rel };
+}
+
+export function readConfigFile<T>(name: string, schema: import('zod').ZodType<T>): T {
+  const { text, label } = configText(name);
+  return parseYamlOrThrow(text, schema, label) as T;
 }
 
 export interface PipelineConfig {
@@ -23,6 +30,8 @@ export interface PipelineConfig {
   policy: Policy;
   links: LinksConfig;
   slack: SlackConfig;
+  /** Schedules, escalation policies and paging (no file: paging off). */
+  oncall: OncallConfig;
 }
 
 let cached: PipelineConfig | undefined;
@@ -34,6 +43,7 @@ export function pipelineConfig(): PipelineConfig {
     policy: readConfigFile('policy.yaml', policySchema),
     links: readConfigFile('links.yaml', linksConfigSchema),
     slack: readConfigFile('slack.yaml', slackConfigSchema),
+    oncall: readConfigFile('oncall.yaml', oncallConfigSchema),
   };
   return cached;
 }
@@ -62,6 +72,21 @@ export function validateProjectFiles(): { issues: string[]; summary: string } {
   attempt('policy file', () => (readConfigFile('policy.yaml', policySchema), 1));
   attempt('link templates', () => readConfigFile('links.yaml', linksConfigSchema).links.length);
   attempt('Slack config', () => (readConfigFile('slack.yaml', slackConfigSchema), 1));
+  attempt('on-call schedules', () => {
+    const oncall = readConfigFile('oncall.yaml', oncallConfigSchema);
+    // Every rule's route.escalation must name one of its policies (a broken severity.yaml is reported above).
+    const severity = configText('severity.yaml');
+    const rules = (() => {
+      try {
+        return readConfigFile('severity.yaml', severityRulesSchema);
+      } catch {
+        return null;
+      }
+    })();
+    const routes = rules ? escalationRouteIssues(rules, oncall) : [];
+    if (routes.length) throw new ConfigError(routes.map((r) => issueAt(severity.text, severity.label, r.path, r.message)));
+    return Object.keys(oncall.schedules).length;
+  });
   attempt('runbooks', () => readRunbooks().length);
   attempt('drill scenarios', () => readScenarios().length);
   return { issues, summary: counts.join(', ') };

@@ -27,3 +27,27 @@ export function formatDuration(seconds: number): string {
 export function formatMinutes(minutes: number): string {
   return formatDuration(Math.round(minutes) * 60);
 }
+
+// ---------------------------------------------------------------------------
+// Durations as config writes them (on-call shifts, escalation delays,
+// notification rules): `<n>s`, `<n>m`, `<n>h`, `<n>d` or `<n>w`.
+
+const UNIT_SECONDS = { s: 1, m: 60, h: 3_600, d: 86_400, w: 604_800 } as const;
+export type DurationUnit = keyof typeof UNIT_SECONDS;
+
+export const DURATION_HELP = 'a duration such as 30s, 5m, 12h, 1d or 1w (a whole number and one unit: s, m, h, d or w)';
+
+/** `5m` → 300; `0m` → 0; anything else (`5`, `1h30m`, `-5m`, `1.5h`) → null. */
+export function parseDurationText(text: string): number | null {
+  const m = /^(\d{1,6})\s*([smhdw])$/.exec(text.trim());
+  if (!m) return null;
+  return Number(m[1]) * UNIT_SECONDS[m[2] as DurationUnit];
+}
+
+/** 300 → `5m`, 90 000 → `25h`, 604 800 → `1w`: the largest unit that divides it. */
+export function durationText(seconds: number): string {
+  for (const unit of ['w', 'd', 'h', 'm'] as const) {
+    if (seconds !== 0 && seconds % UNIT_SECONDS[unit] === 0) return `${seconds / UNIT_SECONDS[unit]}${unit}`;
+  }
+  return `${seconds}s`;
+}

@@ -35,6 +35,8 @@ const routeSchema = z
     channels: z.array(z.string().min(1)).default([]),
     mentions: z.array(z.string().min(1)).default([]),
     invite: z.array(z.string().min(1)).default([]),
+    /** An escalation policy id of config/oncall.yaml (the first matching rule that names one wins). */
+    escalation: z.string().trim().min(1, 'escalation names a policy of config/oncall.yaml').optional(),
   })
   .strict();
 
@@ -154,6 +156,7 @@ export function evaluateSeverity(rules: SeverityRules, input: SeverityInput): Se
       for (const key of ['channels', 'mentions', 'invite'] as const) {
         for (const v of rule.route[key]) if (!route[key].includes(v)) route[key].push(v);
       }
+      if (rule.route.escalation && route.escalation === undefined) route.escalation = rule.route.escalation;
     }
     if (!rule.continue) break;
   }

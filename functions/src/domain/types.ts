@@ -64,6 +64,8 @@ export interface RoutingHints {
   mentions: string[];
   /** Slack user ids (or emails) to invite into the incident channel. */
   invite: string[];
+  /** The escalation policy of config/oncall.yaml that pages for it (the first matching rule's); absent: `page.policy`. */
+  escalation?: string;
 }
 
 export interface Incident {

@@ -52,6 +52,20 @@ export function parseYaml<S extends z.ZodType>(text: string, schema: S, file: st
   };
 }
 
+/**
+ * An issue at `path` inside a YAML text, at the line of the deepest node that
+ * exists along it: for checks that look across files (a severity rule naming
+ * an escalation policy of another file).
+ */
+export function issueAt(text: string, file: string, path: (string | number)[], message: string): ConfigIssue {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  let node: unknown;
+  for (let n = path.length; n >= 0 && !isNode(node); n--) node = doc.getIn(path.slice(0, n), true);
+  const range = isNode(node) ? node.range : undefined;
+  return { file, line: range ? lineCounter.linePos(range[0]).line : 1, path: path.map(String).join('.'), message };
+}
+
 /** Like parseYaml, but throws a ConfigError. */
 export function parseYamlOrThrow<S extends z.ZodType>(text: string, schema: S, file: string, lineOffset = 0): z.output<S> {
   const r = parseYaml(text, schema, file, lineOffset);
