@@ -2,7 +2,9 @@
 // Validated by zod at build time (npm run build), at start, and on first use.
 import fs from 'node:fs';
 import path from 'node:path';
+import { type HeartbeatsConfig, heartbeatsConfigSchema } from '../domain/heartbeats';
 import { type LinksConfig, linksConfigSchema } from '../domain/links';
+import { type MaintenanceConfig, maintenanceConfigSchema } from '../domain/maintenance';
 import { type Policy, policySchema } from '../domain/policy';
 import { type SeverityRules, severityRulesSchema } from '../domain/severity';
 import { type SlackConfig, slackConfigSchema } from '../domain/slack/slackConfig';
@@ -23,6 +25,8 @@ export interface PipelineConfig {
   policy: Policy;
   links: LinksConfig;
   slack: SlackConfig;
+  maintenance: MaintenanceConfig;
+  heartbeats: HeartbeatsConfig;
 }
 
 let cached: PipelineConfig | undefined;
@@ -34,6 +38,8 @@ export function pipelineConfig(): PipelineConfig {
     policy: readConfigFile('policy.yaml', policySchema),
     links: readConfigFile('links.yaml', linksConfigSchema),
     slack: readConfigFile('slack.yaml', slackConfigSchema),
+    maintenance: readConfigFile('maintenance.yaml', maintenanceConfigSchema),
+    heartbeats: readConfigFile('heartbeats.yaml', heartbeatsConfigSchema),
   };
   return cached;
 }
@@ -62,6 +68,11 @@ export function validateProjectFiles(): { issues: string[]; summary: string } {
   attempt('policy file', () => (readConfigFile('policy.yaml', policySchema), 1));
   attempt('link templates', () => readConfigFile('links.yaml', linksConfigSchema).links.length);
   attempt('Slack config', () => (readConfigFile('slack.yaml', slackConfigSchema), 1));
+  attempt('maintenance windows', () => {
+    const m = readConfigFile('maintenance.yaml', maintenanceConfigSchema);
+    return m.windows.length + m.deploys.length;
+  });
+  attempt('heartbeats', () => readConfigFile('heartbeats.yaml', heartbeatsConfigSchema).heartbeats.length);
   attempt('runbooks', () => readRunbooks().length);
   attempt('drill scenarios', () => readScenarios().length);
   return { issues, summary: counts.join(', ') };
