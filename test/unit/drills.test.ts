@@ -11,7 +11,7 @@ import { groupKey } from '../../functions/src/domain/grouping';
 import { matchRunbook, parseRunbook, type Runbook } from '../../functions/src/domain/runbooks';
 import { evaluateSeverity } from '../../functions/src/domain/severity';
 import { knownSources, normalizePayload } from '../../functions/src/domain/sources';
-import { type AlertRecord, type AlertSource, type NormalizedAlert, type TimelineEntry } from '../../functions/src/domain/types';
+import { type AlertRecord, type AlertSource, type NormalizedAlert, type TimelineEntry, type WebhookSource } from '../../functions/src/domain/types';
 import { type ConfigIssue } from '../../functions/src/domain/yamlConfig';
 import { projectRules } from '../support/config';
 import { at, incident, T0 } from '../support/factories';
@@ -332,7 +332,7 @@ describe('parseScenario: errors carry the file and the line', () => {
 // ---------------------------------------------------------------------------
 
 describe('expandScenario', () => {
-  const payloads: Record<AlertSource, string> = {
+  const payloads: Record<WebhookSource, string> = {
     generic: '{ title: Checkout down, environment: staging }',
     alertmanager: '{ version: "4", commonLabels: { service: old }, alerts: [{ status: firing, labels: { alertname: A, service: old } }, { status: firing, labels: { alertname: B, environment: qa } }] }',
     grafana: '{ alerts: [{ status: firing, labels: { alertname: G, job: old } }] }',
@@ -348,13 +348,13 @@ describe('expandScenario', () => {
     ),
   );
 
-  it.each(Object.keys(payloads) as AlertSource[])('%s: the drill service replaces the payload service; the environment fills in only where none is named', (source) => {
+  it.each(Object.keys(payloads) as WebhookSource[])('%s: the drill service replaces the payload service; the environment fills in only where none is named', (source) => {
     const steps = expandScenario(all, { drillId: 'd1', service: 'checkout-drill-d1' }).filter((st) => st.source === source);
     const alerts = steps.flatMap((st) => normalizeOne(st.source, st.payload));
     expect(alerts.length).toBeGreaterThan(0);
     for (const a of alerts) expect(a.service).toBe('checkout-drill-d1');
     const envs = alerts.map((a) => a.environment);
-    const want: Record<AlertSource, (string | null)[]> = {
+    const want: Record<WebhookSource, (string | null)[]> = {
       generic: ['staging'],
       alertmanager: ['production', 'qa'],
       grafana: ['production'],

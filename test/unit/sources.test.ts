@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { evaluateSeverity } from '../../functions/src/domain/severity';
 import { parseDatadogTags, parseDatadogTitle } from '../../functions/src/domain/sources/datadog';
 import { detectSource, isAlertSource, knownSources, normalizePayload } from '../../functions/src/domain/sources';
-import { ALERT_SOURCES, type AlertSource, type NormalizedAlert } from '../../functions/src/domain/types';
+import { type AlertSource, type NormalizedAlert, WEBHOOK_SOURCES, type WebhookSource } from '../../functions/src/domain/types';
 import { projectRules, ROOT } from '../support/config';
 
 const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'alerts');
@@ -63,10 +63,18 @@ function fixtureFiles(): string[] {
 
 describe('the registry', () => {
   it('knows every source of the contract', () => {
-    expect(knownSources()).toEqual([...ALERT_SOURCES]);
-    for (const s of ALERT_SOURCES) expect(isAlertSource(s)).toBe(true);
+    expect(knownSources()).toEqual([...WEBHOOK_SOURCES]);
+    for (const s of WEBHOOK_SOURCES) expect(isAlertSource(s)).toBe(true);
     expect(isAlertSource('pagerduty')).toBe(false);
     expect(isAlertSource('cloudMonitoring')).toBe(false);
+  });
+
+  it('refuses heartbeat as a sender: the pipeline raises heartbeat alerts itself, nobody POSTs them', () => {
+    expect(isAlertSource('heartbeat')).toBe(false);
+    expect(knownSources()).not.toContain('heartbeat');
+    expect(detectSource({ source: 'heartbeat' }, {})).toBeNull();
+    const r = normalizePayload('heartbeat', { title: 'x' });
+    expect(r).toEqual({ ok: false, error: 'unknown source "heartbeat"', details: [] });
   });
 });
 
@@ -292,7 +300,7 @@ describe('contract §3 details', () => {
 });
 
 describe('wrong shapes are refused with the failing field', () => {
-  const cases: [AlertSource, string, (p: never) => unknown, string][] = [
+  const cases: [WebhookSource, string, (p: never) => unknown, string][] = [
     ['alertmanager', 'alerts missing', () => ({ version: '4', status: 'firing' }), 'alerts'],
     ['alertmanager', 'a bad alert status', (p: { alerts: { status: string }[] }) => ((p.alerts[0]!.status = 'pending'), p), 'alerts.0.status'],
     ['alertmanager', 'labels not a map', (p: { alerts: { labels: unknown }[] }) => ((p.alerts[0]!.labels = 'alertname=X'), p), 'alerts.0.labels'],
@@ -312,7 +320,7 @@ describe('wrong shapes are refused with the failing field', () => {
       return p;
     }, 'data.event.title'],
   ];
-  const base: Record<AlertSource, string> = {
+  const base: Record<WebhookSource, string> = {
     alertmanager: 'alertmanager/firing.json',
     grafana: 'grafana/multi.json',
     datadog: 'datadog/firing.json',

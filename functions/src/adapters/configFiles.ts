@@ -3,8 +3,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { escalationRouteIssues } from '../domain/escalation';
+import { type HeartbeatsConfig, heartbeatsConfigSchema } from '../domain/heartbeats';
 import { type LinksConfig, linksConfigSchema } from '../domain/links';
 import { type OncallConfig, oncallConfigSchema } from '../domain/oncall';
+import { type MaintenanceConfig, maintenanceConfigSchema } from '../domain/maintenance';
 import { type Policy, policySchema } from '../domain/policy';
 import { type SeverityRules, severityRulesSchema } from '../domain/severity';
 import { type SlackConfig, slackConfigSchema } from '../domain/slack/slackConfig';
@@ -32,6 +34,8 @@ export interface PipelineConfig {
   slack: SlackConfig;
   /** Schedules, escalation policies and paging (no file: paging off). */
   oncall: OncallConfig;
+  maintenance: MaintenanceConfig;
+  heartbeats: HeartbeatsConfig;
 }
 
 let cached: PipelineConfig | undefined;
@@ -44,6 +48,8 @@ export function pipelineConfig(): PipelineConfig {
     links: readConfigFile('links.yaml', linksConfigSchema),
     slack: readConfigFile('slack.yaml', slackConfigSchema),
     oncall: readConfigFile('oncall.yaml', oncallConfigSchema),
+    maintenance: readConfigFile('maintenance.yaml', maintenanceConfigSchema),
+    heartbeats: readConfigFile('heartbeats.yaml', heartbeatsConfigSchema),
   };
   return cached;
 }
@@ -87,6 +93,11 @@ export function validateProjectFiles(): { issues: string[]; summary: string } {
     if (routes.length) throw new ConfigError(routes.map((r) => issueAt(severity.text, severity.label, r.path, r.message)));
     return Object.keys(oncall.schedules).length;
   });
+  attempt('maintenance windows', () => {
+    const m = readConfigFile('maintenance.yaml', maintenanceConfigSchema);
+    return m.windows.length + m.deploys.length;
+  });
+  attempt('heartbeats', () => readConfigFile('heartbeats.yaml', heartbeatsConfigSchema).heartbeats.length);
   attempt('runbooks', () => readRunbooks().length);
   attempt('drill scenarios', () => readScenarios().length);
   return { issues, summary: counts.join(', ') };

@@ -1,5 +1,8 @@
 // The incident policy, kept in config/policy.yaml (README: "Configuration").
 import { z } from 'zod';
+import { inhibitRulesSchema } from './inhibition';
+import { MAX_SILENCE_DAYS, SILENCE_REMINDER_MINUTES } from './silences';
+import { DEFAULT_STORM } from './storm';
 import { SEVERITIES } from './types';
 
 const minutes = z.number().positive();
@@ -40,6 +43,28 @@ export const policySchema = z
           })
           .strict()
           .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    /** The storm breaker (domain/storm.ts): more than maxNewIncidents new incidents within windowMinutes open one storm incident. */
+    storm: z
+      .object({
+        enabled: z.boolean().default(DEFAULT_STORM.enabled),
+        maxNewIncidents: z.number().int().min(1).default(DEFAULT_STORM.maxNewIncidents),
+        windowMinutes: minutes.default(DEFAULT_STORM.windowMinutes),
+        /** The storm ends after this many minutes with no new group joining it. */
+        quietMinutes: minutes.default(DEFAULT_STORM.quietMinutes),
+      })
+      .strict()
+      .prefault({}),
+    /** Inhibition rules (domain/inhibition.ts): `{ source, target, equal }`, in order. */
+    inhibit: inhibitRulesSchema.default([]),
+    silences: z
+      .object({
+        /** The longest silence, from the console or Slack. */
+        maxDays: z.number().positive().default(MAX_SILENCE_DAYS),
+        /** Remind the silence's creator this many minutes before it ends. */
+        reminderMinutes: minutes.default(SILENCE_REMINDER_MINUTES),
       })
       .strict()
       .prefault({}),

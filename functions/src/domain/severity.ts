@@ -1,34 +1,13 @@
 // Severity rules: an ordered list, kept in config/severity.yaml, that turns a
 // normalised alert into a SEV level and routing hints. See README "Severity rules".
 import { z } from 'zod';
+import { matchBlockSchema, matches as blockMatches } from './match';
 import { type AlertSource, type RoutingHints, type Severity, SEVERITIES, severityRank } from './types';
 
-/** A word to compare; kept lower-case, since every comparison ignores case. */
-const scalar = z.union([z.string(), z.number(), z.boolean()]).transform((v) => String(v).toLowerCase());
-
-const condition = z
-  .object({
-    in: z.array(scalar).min(1).optional(),
-    notIn: z.array(scalar).min(1).optional(),
-    present: z.boolean().optional(),
-    regex: z
-      .string()
-      .refine((s) => {
-        try {
-          new RegExp(s, 'i');
-          return true;
-        } catch {
-          return false;
-        }
-      }, 'not a valid regular expression')
-      .optional(),
-  })
-  .strict()
-  .refine((c) => Object.keys(c).length > 0, 'an empty condition matches nothing; use in, notIn, present or regex');
-
-/** A value to match: one word, a list of words (any of), or a condition. */
-const matcher = z.union([scalar, z.array(scalar).min(1), condition]);
-export type Matcher = z.infer<typeof matcher>;
+// The `match` grammar lives in ./match (silences, maintenance windows and
+// inhibition rules share it); `Matcher` and the per-value `matches` stay
+// exported here for the modules that imported them from this file.
+export { type Matcher, valueMatches as matches } from './match';
 
 const routeSchema = z
   .object({
@@ -43,17 +22,7 @@ const routeSchema = z
 const ruleSchema = z
   .object({
     name: z.string().optional(),
-    match: z
-      .object({
-        source: matcher.optional(),
-        service: matcher.optional(),
-        environment: matcher.optional(),
-        severity: matcher.optional(),
-        alertname: matcher.optional(),
-        labels: z.record(z.string(), matcher).optional(),
-      })
-      .strict()
-      .default({}),
+    match: matchBlockSchema.default({}),
     severity: z.enum(SEVERITIES).optional(),
     maxSeverity: z.enum(SEVERITIES).optional(),
     route: routeSchema.optional(),
@@ -100,41 +69,8 @@ export function lessSevere(a: Severity, b: Severity): Severity {
   return severityRank(a) >= severityRank(b) ? a : b;
 }
 
-/** Whether `value` is one of `words` (already lower-case: see `scalar`). */
-function oneOf(words: readonly string[], v: string | null): boolean {
-  if (v === null) return false;
-  for (const w of words) if (w === v) return true;
-  return false;
-}
-
-const regexes = new Map<string, RegExp>();
-
-export function matches(m: Matcher, value: string | null | undefined): boolean {
-  const v = value === null || value === undefined || value === '' ? null : value.toLowerCase();
-  if (typeof m === 'string') return v !== null && m === v;
-  if (Array.isArray(m)) return oneOf(m, v);
-  if (m.present !== undefined && (v !== null) !== m.present) return false;
-  if (m.in && !oneOf(m.in, v)) return false;
-  if (m.notIn && oneOf(m.notIn, v)) return false;
-  if (m.regex !== undefined) {
-    let re = regexes.get(m.regex);
-    if (!re) regexes.set(m.regex, (re = new RegExp(m.regex, 'i')));
-    if (v === null || !re.test(value ?? '')) return false;
-  }
-  return true;
-}
-
 function ruleMatches(rule: SeverityRule, input: SeverityInput): boolean {
-  const m = rule.match;
-  if (m.source !== undefined && !matches(m.source, input.source)) return false;
-  if (m.service !== undefined && !matches(m.service, input.service)) return false;
-  if (m.environment !== undefined && !matches(m.environment, input.environment)) return false;
-  if (m.severity !== undefined && !matches(m.severity, input.severity)) return false;
-  if (m.alertname !== undefined && !matches(m.alertname, input.alertName)) return false;
-  for (const [label, lm] of Object.entries(m.labels ?? {})) {
-    if (!matches(lm, input.labels[label])) return false;
-  }
-  return true;
+  return blockMatches(rule.match, input);
 }
 
 /**

@@ -12,7 +12,16 @@ export const OPEN_STATUSES: readonly IncidentStatus[] = ['triggered', 'acknowled
 /** Someone still has to act on an incident in these states. */
 export const isOpen = (s: IncidentStatus): boolean => OPEN_STATUSES.includes(s);
 
-export const ALERT_SOURCES = ['alertmanager', 'grafana', 'datadog', 'cloud-monitoring', 'sentry', 'generic'] as const;
+/** The senders (contract §2): `POST /alertWebhook/{source}` and the `alerts` topic take exactly these. */
+export const WEBHOOK_SOURCES = ['alertmanager', 'grafana', 'datadog', 'cloud-monitoring', 'sentry', 'generic'] as const;
+export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
+
+/**
+ * Every source an alert can carry: the senders, and `heartbeat`, which the
+ * pipeline raises itself for a missed ping (contract §11). `heartbeat` has no
+ * normaliser, so `isAlertSource` (the webhook's and the topic's check) refuses it.
+ */
+export const ALERT_SOURCES = [...WEBHOOK_SOURCES, 'heartbeat'] as const;
 export type AlertSource = (typeof ALERT_SOURCES)[number];
 
 export type AlertStatus = 'firing' | 'resolved';

@@ -54,7 +54,7 @@
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { knownSources, normalizePayload } from '../sources';
-import { ALERT_SOURCES, type AlertSource } from '../types';
+import { type AlertSource, WEBHOOK_SOURCES } from '../types';
 import { closedObject, type ConfigIssue, type Parsed, parseYaml } from '../yamlConfig';
 import { preparePayload } from './expand';
 import { badPlaceholders, DRILL_REFERENCE_TIME, parseDuration } from './placeholders';
@@ -186,7 +186,8 @@ const repeatSchema = closedObject(
 const stepSchema = closedObject(
   {
     at: seconds('at', { min: 0 }),
-    source: z.enum(ALERT_SOURCES, { error: `source must be one of ${ALERT_SOURCES.join(', ')}` }).optional(),
+    // The senders only: a drill plays its alerts through the webhook, which takes no `heartbeat`.
+    source: z.enum(WEBHOOK_SOURCES, { error: `source must be one of ${WEBHOOK_SOURCES.join(', ')}` }).optional(),
     payload: z
       .record(z.string(), z.unknown(), { error: "payload must be a map: the source's own webhook JSON, written as YAML" })
       .optional(),

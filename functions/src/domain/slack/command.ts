@@ -1,8 +1,11 @@
 // The `/incident` slash command (contract §7), parsed from its text.
 //   in an incident's channel: ack | mitigate | resolve | sev <1-4> | note <text> | status
 //   anywhere:                 list | help
+//                             silence <matchers> <duration> <why>   (with { silences: true })
 // Case-insensitive and whitespace-tolerant. What the command acts on (the
 // channel's incident) and who runs it (the Slack user) are the caller's business.
+import type { MatchBlock } from '../match';
+import { MAX_SILENCE_DAYS, parseSilenceArgs } from '../silences';
 import { type Severity } from '../types';
 import { escapeMrkdwn, fromSlackText } from './format';
 
@@ -15,8 +18,26 @@ export type SlashCommand =
   | { kind: 'help' }
   | { kind: 'error'; message: string };
 
+/**
+ * `/incident silence service=checkout 2h database migration`: a new silence
+ * (domain/silences), `silenceFromArgs(command, now, createdBy)` makes its
+ * document. Parsed only when the caller asks for it ({ silences: true }), so
+ * the handlers that do not create silences yet keep their exhaustive switch.
+ */
+export type SilenceCommand = { kind: 'silence'; matchers: MatchBlock; durationMs: number; comment: string };
+
+export interface SlashCommandOptions {
+  /** Parse `silence` (and list it in the usage). */
+  silences?: boolean;
+  /** Longest silence in days (policy.yaml `silences.maxDays`). */
+  maxSilenceDays?: number;
+}
+
 /** Longest note accepted from Slack (characters). */
 export const MAX_NOTE_LENGTH = 3000;
+
+const SILENCE_USAGE =
+  '• `/incident silence &lt;matchers&gt; &lt;duration&gt; &lt;why&gt;`: hold the new alerts that fit, e.g. `/incident silence service=checkout env=prod 2h database migration` (matchers: `name=value`, `name!=value`, `name=~"regex"`)';
 
 /** The help text, in Slack mrkdwn (hence `&lt;` for `<`). */
 export const USAGE = [
@@ -33,6 +54,14 @@ export const USAGE = [
   '• `/incident help`: this message',
 ].join('\n');
 
+/** The help text for these options: USAGE, plus `silence` when it is parsed. */
+export function usageText(opts: SlashCommandOptions = {}): string {
+  if (!opts.silences) return USAGE;
+  const lines = USAGE.split('\n');
+  const at = lines.findIndex((l) => l.startsWith('• `/incident help`'));
+  return [...lines.slice(0, at), SILENCE_USAGE, ...lines.slice(at)].join('\n');
+}
+
 const STATUS_WORDS: Record<string, 'acknowledge' | 'mitigate' | 'resolve'> = {
   ack: 'acknowledge',
   acknowledge: 'acknowledge',
@@ -48,7 +77,7 @@ const CONSOLE_ONLY: Record<string, string> = {
   assign: 'Assigning the incident commander is done from the console.',
 };
 
-const error = (message: string): SlashCommand => ({ kind: 'error', message: `${message}\n\n${USAGE}` });
+const errorWith = (usage: string) => (message: string): SlashCommand => ({ kind: 'error', message: `${message}\n\n${usage}` });
 
 /** `1`, `sev1`, `SEV 1` (already split), `s1` → SEV1; anything else → null. */
 function severityArg(word: string | undefined): Severity | null {
@@ -67,7 +96,11 @@ function displayWord(word: string): string {
   return escapeMrkdwn(plain.length > 40 ? `${plain.slice(0, 40)}…` : plain);
 }
 
-export function parseSlashCommand(text: string | null | undefined): SlashCommand {
+export function parseSlashCommand(text: string | null | undefined): SlashCommand;
+export function parseSlashCommand(text: string | null | undefined, opts: SlashCommandOptions & { silences: true }): SlashCommand | SilenceCommand;
+export function parseSlashCommand(text: string | null | undefined, opts?: SlashCommandOptions): SlashCommand | SilenceCommand;
+export function parseSlashCommand(text: string | null | undefined, opts: SlashCommandOptions = {}): SlashCommand | SilenceCommand {
+  const error = errorWith(usageText(opts));
   const trimmed = (text ?? '').replace(/\u00a0/g, ' ').trim();
   if (trimmed === '') return { kind: 'help' };
   const m = /^(\S+)\s*([\s\S]*)$/.exec(trimmed);
@@ -85,6 +118,11 @@ export function parseSlashCommand(text: string | null | undefined): SlashCommand
       return rest.trim() ? error('`status` takes no argument.') : { kind: 'status' };
     case 'list':
       return rest.trim() ? error('`list` takes no argument.') : { kind: 'list' };
+    case 'silence': {
+      if (!opts.silences) break;
+      const r = parseSilenceArgs(fromSlackText(rest), { maxDays: opts.maxSilenceDays ?? MAX_SILENCE_DAYS });
+      return r.ok ? { kind: 'silence', ...r.args } : error(escapeMrkdwn(r.error));
+    }
     case 'note': {
       const message = fromSlackText(rest).trim();
       if (!message) return error('`note` needs some text, e.g. `/incident note rolled back to v1.4.2`.');
