@@ -10,7 +10,7 @@ import { handleAlertWebhook } from '../../functions/src/app/alertWebhook';
 import { ingestDeps } from '../../functions/src/app/compose';
 import { ingestAlertMessage as ingestWith } from '../../functions/src/app/ingestAlerts';
 
-const ingestAlertMessage = (msg: Parameters<typeof ingestWith>[0]) => ingestWith(msg, ingestDeps());
+const ingestAlertMessage = async (msg: Parameters<typeof ingestWith>[0]) => ingestWith(msg, ingestDeps());
 import { storeRejected } from '../../functions/src/app/rejected';
 import { withRetries } from '../../functions/src/app/retry';
 import { pipelineConfig, resetConfigCache, validateProjectFiles } from '../../functions/src/adapters/configFiles';

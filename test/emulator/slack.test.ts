@@ -82,7 +82,8 @@ describe('Slack: channel, announcement, updates', () => {
   it('without a bot token every notification is recorded as skipped, with the reason', async () => {
     const ref = await db().collection('notifications').add({
       incidentId: 'no-such-incident', kind: 'note_added', effect: { kind: 'note_added', message: 'x', actor: 'uid' }, drill: false,
-      status: 'pending', attempts: 0, lastError: null, createdAt: new Date(), notBefore: new Date(), seq: 0,
+      // Not due for an hour: the trigger (which has a token) only schedules it, so this call is the one that delivers.
+      status: 'pending', attempts: 0, lastError: null, createdAt: new Date(), notBefore: new Date(Date.now() + 3_600_000), seq: 0,
     });
     await deliverNotification(ref.id, outboxDeps({ token: null, apiUrl: 'http://127.0.0.1:9/api/', incidentsChannel: '#incidents', trainingChannel: '#drills', consoleUrl: 'http://x' }));
     const n = (await ref.get()).data() ?? {};

@@ -2,7 +2,9 @@
 // body, keeps what it refuses, and answers 202 only once the payload is on the
 // `alerts` topic.
 import { grafanaSignatureValid, type Headers, sentrySignatureValid, tokenMatches } from '../domain/auth';
+import { splitByGroup } from '../domain/grouping';
 import { isAlertSource, knownSources, normalizePayload, parseJson } from '../domain/sources';
+import { ENVELOPE_FORMAT, envelopeOf, MAX_ALERTS_PER_MESSAGE } from '../domain/sources/envelope';
 import type { AlertSource } from '../domain/types';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -26,7 +28,7 @@ export interface AlertWebhookDeps {
   token: string | null;
   grafanaSecret: string | null;
   sentrySecret: string | null;
-  publish(source: AlertSource, data: Buffer): Promise<string>;
+  publish(source: AlertSource, data: Buffer, attributes?: Record<string, string>): Promise<string>;
   storeRejected(r: { source: string; reason: string; details: unknown[]; raw: string; status: number }): Promise<string>;
   log: {
     accepted(f: { source: string; messageId: string; alerts: number }): void;
@@ -74,21 +76,27 @@ export async function handleAlertWebhook(req: HttpRequestLike, deps: AlertWebhoo
   const normalized = normalizePayload(source, parsed.value);
   if (!normalized.ok) return reject(400, normalized.error, normalized.details);
 
-  let messageId: string;
+  // A payload of many groups is split per group, so that each message fits one transaction.
+  const parts = normalized.alerts.length > MAX_ALERTS_PER_MESSAGE ? splitByGroup(normalized.alerts, MAX_ALERTS_PER_MESSAGE) : [normalized.alerts];
+  let messageIds: string[];
   try {
-    messageId = await deps.publish(source, req.rawBody);
+    messageIds =
+      parts.length === 1
+        ? [await deps.publish(source, req.rawBody)]
+        : await Promise.all(parts.map((alerts, i) => deps.publish(source, envelopeOf(alerts, i + 1, parts.length), { format: ENVELOPE_FORMAT })));
   } catch (e) {
     const error = (e as Error).message;
     deps.log.publishFailed({ source, error });
     return {
       status: 503,
-      body: { error: `could not enqueue the alert (Pub/Sub topic "alerts" unavailable): ${error}. Nothing was accepted; retry later.` },
+      body: { error: `could not enqueue the alert (Pub/Sub topic "alerts" unavailable): ${error}. ${parts.length > 1 ? 'Parts of it may have been enqueued: retrying repeats them, which only adds occurrences' : 'Nothing was accepted'}; retry later.` },
       headers: { 'Retry-After': String(RETRY_AFTER_SECONDS) },
     };
   }
+  const messageId = messageIds[0] ?? '';
   deps.log.accepted({ source, messageId, alerts: normalized.alerts.length });
   return {
     status: 202,
-    body: { accepted: normalized.alerts.length, ids: normalized.alerts.map((a) => a.fingerprint), messageId },
+    body: { accepted: normalized.alerts.length, ids: normalized.alerts.map((a) => a.fingerprint), messageId, ...(messageIds.length > 1 ? { messageIds } : {}) },
   };
 }

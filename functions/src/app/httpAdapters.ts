@@ -25,7 +25,7 @@ export function send(res: Response, r: HttpResult): void {
 export async function serveAlertWebhook(req: Request, res: Response, secrets: { token: string | null; grafanaSecret: string | null; sentrySecret: string | null }) {
   const result = await handleAlertWebhook(toRequestLike(req), {
     ...secrets,
-    publish: (source, data) => publish(TOPICS.alerts, data, { source }),
+    publish: (source, data, attributes = {}) => publish(TOPICS.alerts, data, { ...attributes, source }),
     storeRejected: (r) => storeRejected({ ...r, via: 'http', now: new Date() }),
     log: { accepted: log.alertAccepted, rejected: log.alertRejected, publishFailed: log.publishFailed },
   });

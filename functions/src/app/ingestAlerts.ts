@@ -8,8 +8,10 @@ import type { Policy } from '../domain/policy';
 import type { Runbook } from '../domain/runbooks';
 import type { SeverityRules } from '../domain/severity';
 import { detectSource, normalizePayload, parseJson } from '../domain/sources';
+import { alertsOfEnvelope, ENVELOPE_FORMAT } from '../domain/sources/envelope';
 import type { DeployRef } from '../domain/types';
 import type { Deps } from './ports';
+import { rerunIfAlreadyExists } from './retry';
 import { scheduleRollups } from './rollupIncident';
 
 export interface AlertMessage {
@@ -62,7 +64,7 @@ export async function ingestAlertMessage(msg: AlertMessage, deps: IngestDeps): P
   if (!parsed.ok) return poison(parsed.error);
   const source = detectSource(msg.attributes, parsed.value);
   if (!source) return poison(attrSource ? `unknown source "${attrSource}"` : 'no `source` attribute, and the payload is not a Cloud Monitoring notification');
-  const normalized = normalizePayload(source, parsed.value);
+  const normalized = msg.attributes.format === ENVELOPE_FORMAT ? alertsOfEnvelope(parsed.value) : normalizePayload(source, parsed.value);
   if (!normalized.ok) return poison(normalized.error, normalized.details, source);
 
   const { rules, policy } = deps.config;
@@ -72,7 +74,8 @@ export async function ingestAlertMessage(msg: AlertMessage, deps: IngestDeps): P
   const t0 = Date.now();
   let attempts = 0;
 
-  const result = await deps.store.run(async (tx) => {
+  // A new group's document is created with a precondition: the loser of a race for it runs again and joins the winner's incident.
+  const result = await rerunIfAlreadyExists(() => deps.store.run(async (tx) => {
     attempts += 1;
     const marker = await tx.marker(msg.messageId);
     if (marker) return { duplicate: true as const, incidentIds: marker.incidentIds, created: [] as string[], rollup: marker.incidentIds };
@@ -147,7 +150,7 @@ export async function ingestAlertMessage(msg: AlertMessage, deps: IngestDeps): P
       expireAt: new Date(now.getTime() + MARKER_TTL_DAYS * 86_400_000),
     });
     return { duplicate: false as const, incidentIds: touched, created: plan.decisions.filter((p) => p.created).map((p) => p.decision.incident.id), rollup: plan.rollup };
-  });
+  }));
 
   const t1 = Date.now();
   // After the commit, and again on a duplicate (the first delivery may have died here).

@@ -44,13 +44,13 @@ export async function deliverNotification(notificationId: string, deps: OutboxDe
   const now = () => deps.clock.now();
   const n = await deps.outbox.notification(notificationId);
   if (!n || isTerminal(n.status)) return;
-  if (n.notBefore.getTime() > now().getTime() + 500) {
-    await scheduleDelivery(deps, notificationId, n.notBefore, `at-${n.notBefore.getTime()}`);
-    return;
-  }
   if (!deps.settings.token) {
     await deps.outbox.update(notificationId, { status: 'skipped', lastError: 'SLACK_BOT_TOKEN is not set: Slack notifications are off', finishedAt: now() });
     log.notification({ notificationId, incidentId: n.incidentId, status: 'skipped', attempts: n.attempts, error: 'no SLACK_BOT_TOKEN' });
+    return;
+  }
+  if (n.notBefore.getTime() > now().getTime() + 500) {
+    await scheduleDelivery(deps, notificationId, n.notBefore, `at-${n.notBefore.getTime()}`);
     return;
   }
   const holder = randomUUID();

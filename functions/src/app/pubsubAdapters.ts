@@ -5,7 +5,7 @@ import { log } from '../adapters/logs';
 import { ingestDeps } from './compose';
 import { ingestAlertMessage } from './ingestAlerts';
 import { storeRejected } from './rejected';
-import { withRetries } from './retry';
+import { isStorageRefusal, withRetries } from './retry';
 
 export async function handleAlertEvent(event: CloudEvent<MessagePublishedData>, maxAgeMs: number): Promise<void> {
   const message = event.data.message;
@@ -26,5 +26,13 @@ export async function handleAlertEvent(event: CloudEvent<MessagePublishedData>, 
     log.poisonMessage({ messageId: message.messageId, eventId: event.id, source: attributes.source ?? null, reason: 'maximum event age exceeded' });
     return;
   }
-  await withRetries(() => ingestAlertMessage({ messageId: message.messageId, eventId: event.id, data, attributes }, ingestDeps()));
+  try {
+    await withRetries(() => ingestAlertMessage({ messageId: message.messageId, eventId: event.id, data, attributes }, ingestDeps()));
+  } catch (e) {
+    if (!isStorageRefusal(e)) throw e; // transient, or a bug: Pub/Sub retries it
+    // Firestore refused the writes themselves (not a passing fault): every retry would fail the same way. Keep it now.
+    const reason = `Firestore refused to store it: ${(e as Error).message}`;
+    await storeRejected({ id: `msg-${message.messageId}`, source: attributes.source ?? null, reason, raw: data.toString('utf8'), via: 'pubsub', messageId: message.messageId, now: new Date() });
+    log.poisonMessage({ messageId: message.messageId, eventId: event.id, source: attributes.source ?? null, reason });
+  }
 }

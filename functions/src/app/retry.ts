@@ -51,3 +51,14 @@ const ALREADY_EXISTS = 6;
 export function rerunIfAlreadyExists<T>(run: () => Promise<T>, attempts = 5): Promise<T> {
   return withRetries(run, { attempts, baseDelayMs: 0, retryOn: (e) => (e as { code?: unknown }).code === ALREADY_EXISTS });
 }
+
+/**
+ * Firestore refused a write for what it is (INVALID_ARGUMENT other than a lost
+ * transaction, FAILED_PRECONDITION, OUT_OF_RANGE, PERMISSION_DENIED...): a
+ * retry would fail the same way. A contention (ABORTED) or a race for a new
+ * document (ALREADY_EXISTS, run again at once) is not a refusal.
+ */
+export function isStorageRefusal(e: unknown): boolean {
+  const code = (e as { code?: unknown }).code;
+  return typeof code === 'number' && code !== ALREADY_EXISTS && !isTransient(e) && [3, 7, 9, 11, 12].includes(code);
+}
