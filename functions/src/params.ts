@@ -3,6 +3,11 @@
 import { defineSecret, defineString } from 'firebase-functions/params';
 
 export const ALERT_WEBHOOK_TOKEN = defineSecret('ALERT_WEBHOOK_TOKEN');
+/**
+ * Per-source alert tokens, a JSON object such as {"sentry": "…", "cloud-monitoring": "…"};
+ * a source listed here accepts only its own token. `none` = not used.
+ */
+export const ALERT_WEBHOOK_TOKENS = defineSecret('ALERT_WEBHOOK_TOKENS');
 export const DEPLOY_WEBHOOK_TOKEN = defineSecret('DEPLOY_WEBHOOK_TOKEN');
 export const SLACK_BOT_TOKEN = defineSecret('SLACK_BOT_TOKEN');
 export const SLACK_SIGNING_SECRET = defineSecret('SLACK_SIGNING_SECRET');
@@ -26,6 +31,14 @@ export const TRAINING_CHANNEL = defineString('TRAINING_CHANNEL', {
 export const CONSOLE_URL = defineString('CONSOLE_URL', {
   default: 'http://127.0.0.1:5000',
   description: 'Base URL of the responder console, for links in Slack',
+});
+export const SLACK_TEAM_ID = defineString('SLACK_TEAM_ID', {
+  default: '',
+  description: 'The Slack workspace (team id, T0123ABCD) whose slash commands and buttons are served; empty = not checked',
+});
+export const SLACK_APP_ID = defineString('SLACK_APP_ID', {
+  default: '',
+  description: 'The Slack app (api_app_id, A0123ABCD) whose requests are served; empty = not checked',
 });
 export const REMINDER_TIME_ZONE = defineString('REMINDER_TIME_ZONE', {
   default: 'Etc/UTC',

@@ -1,6 +1,7 @@
 // Binds the HTTP use cases to Express requests from firebase-functions.
 import type { Request } from 'firebase-functions/v2/https';
 import type { Response } from 'express';
+import { parseSourceTokens, type SourceTokens } from '../domain/auth';
 import { log } from '../adapters/logs';
 import { publish, TOPICS } from '../adapters/pubsub';
 import { type HttpRequestLike, type HttpResult, handleAlertWebhook } from './alertWebhook';
@@ -22,9 +23,27 @@ export function send(res: Response, r: HttpResult): void {
   res.json(r.body);
 }
 
-export async function serveAlertWebhook(req: Request, res: Response, secrets: { token: string | null; grafanaSecret: string | null; sentrySecret: string | null }) {
+let tokensLogged: string | null = null;
+
+/** ALERT_WEBHOOK_TOKENS, parsed; a value that does not parse is logged (once per value) and ignored, so the shared token still works. */
+export function sourceTokensOf(raw: string | null): SourceTokens {
+  const parsed = parseSourceTokens(raw);
+  if (parsed.ok) return parsed.tokens;
+  if (tokensLogged !== raw) {
+    tokensLogged = raw;
+    log.error(`${parsed.error}; per-source tokens are ignored until it is fixed`, { event: 'config_error', secret: 'ALERT_WEBHOOK_TOKENS' });
+  }
+  return {};
+}
+
+export async function serveAlertWebhook(
+  req: Request,
+  res: Response,
+  secrets: { token: string | null; sourceTokens: string | null; grafanaSecret: string | null; sentrySecret: string | null },
+) {
   const result = await handleAlertWebhook(toRequestLike(req), {
     ...secrets,
+    sourceTokens: sourceTokensOf(secrets.sourceTokens),
     publish: (source, data) => publish(TOPICS.alerts, data, { source }),
     storeRejected: (r) => storeRejected({ ...r, via: 'http', now: new Date() }),
     log: { accepted: log.alertAccepted, rejected: log.alertRejected, publishFailed: log.publishFailed },
