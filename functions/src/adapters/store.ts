@@ -24,6 +24,10 @@ export const col = {
   slackState: () => db().collection('slackState'),
   reminders: () => db().collection('reminders'),
   statsContrib: () => db().collection('statsContrib'),
+  /** Slack request ids already handled (replays), kept until `expireAt` (TTL policy). Pipeline only. */
+  slackRequests: () => db().collection('slackRequests'),
+  /** The Slack response_url of an update written from Slack, by update id, kept until `expireAt` (TTL policy). Pipeline only. */
+  slackResponses: () => db().collection('slackResponses'),
 };
 
 export const incidentRef = (id: string) => col.incidents().doc(id);
@@ -33,6 +37,16 @@ export const updatesCol = (id: string) => incidentRef(id).collection('updates');
 export const checklistCol = (id: string) => incidentRef(id).collection('checklist');
 
 export const newId = () => col.incidents().doc().id;
+
+/**
+ * Where to answer a Slack user about an update they asked for: its
+ * response_url, kept server-side (`slackResponses/{updateId}`), never on the
+ * update document that every viewer reads. null for updates not from Slack.
+ */
+export async function slackResponseUrl(tx: Transaction, updateId: string): Promise<string | null> {
+  const url: unknown = (await tx.get(col.slackResponses().doc(updateId))).get('responseUrl');
+  return typeof url === 'string' ? url : null;
+}
 
 export async function readIncident(tx: Transaction | null, id: string): Promise<Incident | null> {
   const snap = tx ? await tx.get(incidentRef(id)) : await incidentRef(id).get();

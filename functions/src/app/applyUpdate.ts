@@ -7,7 +7,7 @@ import { pipelineConfig } from '../adapters/configFiles';
 import { decode } from '../adapters/firestoreCodec';
 import { db } from '../adapters/firebase';
 import { log } from '../adapters/logs';
-import { appendTimeline, checklistCol, col, enqueueEffects, outboxDoc, readIncident, updatesCol, writeIncident } from '../adapters/store';
+import { appendTimeline, checklistCol, col, enqueueEffects, outboxDoc, readIncident, slackResponseUrl, updatesCol, writeIncident } from '../adapters/store';
 
 export interface UpdateOutcome {
   ok: boolean;
@@ -26,10 +26,10 @@ export async function applyStatusUpdate(incidentId: string, updateId: string, no
     const action = String(data.action ?? '?');
     if (data.processedAt) return { ok: Boolean((data.result as { ok?: boolean } | undefined)?.ok), duplicate: true, effects: [], action };
     const at = now();
+    // An update from Slack that was refused is answered to the person who asked (the URL is kept server-side).
+    const responseUrl = data.via === 'slack' ? await slackResponseUrl(tx, updateId) : null;
     const answer = (result: { ok: true } | { ok: false; reason: string }) => {
       tx.update(updateRef, { result, processedAt: at });
-      // An update from Slack that was refused is answered to the person who asked.
-      const responseUrl = typeof data.responseUrl === 'string' ? data.responseUrl : null;
       if (!result.ok && responseUrl) {
         tx.create(col.notifications().doc(`${updateId}_reply`), outboxDoc(incidentId, { kind: 'slack_reply', responseUrl, text: `Could not ${action.replace('_', ' ')}: ${result.reason}` }, { now: at, drill: false }));
       }
