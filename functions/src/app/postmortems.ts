@@ -3,7 +3,8 @@
 // incident resolves again; its markdown follows the responders' edits; and
 // publishing it closes the incident.
 import { Timestamp } from 'firebase-admin/firestore';
-import { type Postmortem, planPostmortem, renderMarkdown } from '../domain/postmortem';
+import { type Postmortem, planPostmortem, renderMarkdown, sanitizePostmortem } from '../domain/postmortem';
+import { postmortemDraftText } from '../domain/slack/messages';
 import type { Incident, TimelineEntry } from '../domain/types';
 import { pipelineConfig } from '../adapters/configFiles';
 import { decode } from '../adapters/firestoreCodec';
@@ -23,6 +24,17 @@ export function reminderDueAt(pm: Pick<Postmortem, 'status' | 'dueAt' | 'actionI
   return dates.length ? new Date(Math.min(...dates.map((d) => d.getTime()))) : null;
 }
 
+/**
+ * A stored postmortem, its responder-written fields re-validated: what cannot
+ * be used is left out and logged, never thrown (a retried trigger would throw
+ * on every retry, and one bad write would stop the daily reminders for all).
+ */
+export function usablePostmortem(incidentId: string, stored: Postmortem): Postmortem {
+  const { postmortem, issues } = sanitizePostmortem(stored);
+  if (issues.length) log.warn('postmortem fields skipped', { event: 'postmortem_invalid', incidentId, issues });
+  return postmortem;
+}
+
 /** Creates or refreshes the postmortem of a resolved incident (idempotent). */
 export async function syncPostmortem(incidentId: string, timeZone: string, now: () => Date = () => new Date()): Promise<'created' | 'updated' | 'unchanged' | 'none'> {
   const { policy } = pipelineConfig();
@@ -31,17 +43,14 @@ export async function syncPostmortem(incidentId: string, timeZone: string, now: 
     const incident = await readIncident(tx, incidentId);
     if (!incident) return 'none' as const;
     const [pmSnap, timelineSnap] = await Promise.all([tx.get(ref), tx.get(timelineCol(incidentId).orderBy('at').orderBy('seq'))]);
-    const previous = pmSnap.exists ? decode<Postmortem>(pmSnap.data()) : null;
+    const previous = pmSnap.exists ? usablePostmortem(incidentId, decode<Postmortem>(pmSnap.data())) : null;
     const timeline = timelineSnap.docs.map((d) => decode<TimelineEntry & { seq?: number }>(d.data())).map(({ seq: _seq, ...e }) => e);
     const at = now();
     const plan = planPostmortem({ incident, timeline, previous, now: at, policy, timeZone });
     if (!plan) return 'none' as const;
     if (!plan.changed) return 'unchanged' as const;
     tx.set(ref, { ...plan.postmortem, reminderDueAt: reminderDueAt(plan.postmortem) });
-    const due = plan.postmortem.dueAt ? ` It is due ${plan.postmortem.dueAt.toISOString().slice(0, 10)}.` : ' It is optional for this severity.';
-    const text = previous
-      ? `:memo: The postmortem picked up the new timeline (the incident was reopened and resolved again).`
-      : `:memo: A postmortem draft was created${plan.postmortem.owner ? `, owned by ${plan.postmortem.owner}` : ''}.${due}`;
+    const text = postmortemDraftText(plan.postmortem, { refreshed: previous !== null });
     tx.create(col.notifications().doc(), outboxDoc(incidentId, { kind: 'message', text, channelOnly: true }, { now: at, drill: incident.drill }));
     return previous ? ('updated' as const) : ('created' as const);
   });
@@ -58,7 +67,8 @@ export async function postmortemEdited(incidentId: string, before: Postmortem | 
   await db().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
     if (!snap.exists) return;
-    const pm = decode<Postmortem & { reminderDueAt?: Date | null }>(snap.data());
+    const stored = decode<Postmortem & { reminderDueAt?: Date | null }>(snap.data());
+    const pm = { ...usablePostmortem(incidentId, stored), reminderDueAt: stored.reminderDueAt };
     const markdown = renderMarkdown(pm, { timeZone });
     const due = reminderDueAt(pm);
     const patch: Record<string, unknown> = {};
@@ -76,7 +86,8 @@ export async function postmortemEdited(incidentId: string, before: Postmortem | 
     const update = updatesCol(incidentId).doc('postmortem-published');
     await db().runTransaction(async (tx) => {
       if ((await tx.get(update)).exists) return;
-      tx.create(update, { action: 'close', requestedBy: after.updatedBy ?? 'system', via: 'postmortem', requestedAt: now(), message: 'postmortem published' });
+      const by = typeof after.updatedBy === 'string' && after.updatedBy ? after.updatedBy : 'system';
+      tx.create(update, { action: 'close', requestedBy: by, via: 'postmortem', requestedAt: now(), message: 'postmortem published' });
     });
   }
 }
