@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../functions/src/domain/drills';
-import { db, postAlert, slack, slackCallsFor, unique, waitFor } from '../support/emulator';
+import { db, FUNCTIONS, postAlert, slack, slackCallsFor, unique, waitFor } from '../support/emulator';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -141,7 +141,7 @@ describe('running a drill in production: the admin-only callable', () => {
   }
 
   const call = (token: string, data: unknown) =>
-    fetch(`http://127.0.0.1:5001/${process.env.GCLOUD_PROJECT}/us-central1/runDrill`, {
+    fetch(`${FUNCTIONS}/runDrill`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
       body: JSON.stringify({ data }),
