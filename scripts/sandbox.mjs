@@ -6,12 +6,13 @@
 // emulator hosts that emulators:exec exports.
 // Usage: node scripts/sandbox.mjs [--offset N] [--only firestore,auth] [-- CMD ...]   (no CMD: runs until Ctrl-C)
 //   --only: a subset of the emulators, e.g. `--only firestore` for the rules tests
+import './lib/node22.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { emulatorEnvironmentOr, FIREBASE_BIN, ROOT } from './lib/emulators.mjs';
 import { isolatedProject } from './lib/project.mjs';
 import { run, shellJoin } from './lib/run.mjs';
-import { emulatorsToRun } from './lib/suite.mjs';
+import { emulatorsToRun, taskTimerFor } from './lib/suite.mjs';
 
 const argv = process.argv.slice(2);
 const dd = argv.indexOf('--');
@@ -34,4 +35,7 @@ const args = cmd.length
   ? ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulators.join(','), shellJoin(cmd)]
   : ['emulators:start', '--config', config, '--project', testConfig.projectId, '--only', emulators.join(',')];
 const functionsPort = process.env.FUNCTIONS_PORT ?? String(5001 + offset);
-process.exit(await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, FUNCTIONS_PORT: functionsPort } }));
+const timer = await taskTimerFor(testConfig.projectId, config);
+const code = await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, ...timer.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, FUNCTIONS_PORT: functionsPort } });
+await timer.close();
+process.exit(code);

@@ -156,6 +156,17 @@ describe('checkAlertCredential: replayed signed requests', () => {
   });
 });
 
+describe('sourceTokensOf: ALERT_WEBHOOK_TOKENS as the function reads it', () => {
+  it('outside the emulator a per-source token left at a published default, or short, is ignored (its source takes the shared token)', async () => {
+    const { sourceTokensOf } = await import('../../functions/src/app/httpAdapters');
+    const raw = JSON.stringify({ sentry: 'test-monitoring-token', 'cloud-monitoring': 'short', generic: 'a2f9c1e07b5d4e3f8a6b' });
+    expect(sourceTokensOf(raw, false)).toEqual({ generic: 'a2f9c1e07b5d4e3f8a6b' });
+    expect(sourceTokensOf(raw, true)).toEqual({ sentry: 'test-monitoring-token', 'cloud-monitoring': 'short', generic: 'a2f9c1e07b5d4e3f8a6b' });
+    expect(sourceTokensOf('not json', false)).toEqual({});
+    expect(sourceTokensOf(null, false)).toEqual({});
+  });
+});
+
 describe('handleAlertWebhook: the credential check answers 401 with its reason', () => {
   const deps = (over: Partial<AlertWebhookDeps> = {}): AlertWebhookDeps & { published: number } => {
     const d = {
