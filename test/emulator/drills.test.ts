@@ -130,8 +130,11 @@ describe('running a drill in production: the admin-only callable', () => {
   async function idToken(role: string | null): Promise<string> {
     const email = `${unique(role ?? 'norole')}@example.com`;
     const { getAuth } = await import('firebase-admin/auth');
-    const user = await getAuth().createUser({ email, password: 'password' });
-    if (role) await getAuth().setCustomUserClaims(user.uid, { role });
+    const { adminApp } = await import('../../functions/src/adapters/firebase');
+    // The pipeline's own app: it exists even when this test runs alone (-t).
+    const auth = getAuth(adminApp());
+    const user = await auth.createUser({ email, password: 'password' });
+    if (role) await auth.setCustomUserClaims(user.uid, { role });
     const res = await fetch(`${AUTH}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo-key`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -153,6 +156,10 @@ describe('running a drill in production: the admin-only callable', () => {
     expect(refused.status).toBe(403);
     const bad = await call(await idToken('admin'), { scenario: '../../etc/passwd' });
     expect(bad.status).toBe(400);
+    // A file beside the working directory passed the old name check and was read: names only now.
+    const notAName = await call(await idToken('admin'), { scenario: 'package.json' });
+    expect(notAName.status).toBe(400);
+    expect(((await notAName.json()) as { error: { message: string } }).error.message).toMatch(/^"package\.json" is not a scenario name: names are lowercase letters, digits and -/);
     const res = await call(await idToken('admin'), { scenario: 'slow-dependency', service, speed: 10 });
     expect(res.status).toBe(200);
     const { result } = (await res.json()) as { result: { drillId: string } };
