@@ -2,8 +2,8 @@
 // A private Emulator Suite for development, on ports shifted by --offset
 // (default 10000: Firestore 18080, Functions 15001, Auth 19099, Hosting 15000...),
 // with the test secrets, so it can run beside `npm start` or `npm test`.
-// CMD gets FUNCTIONS_PORT (test/support/emulator.ts reads it) besides the
-// emulator hosts that emulators:exec exports.
+// CMD gets FUNCTIONS_PORT and HOSTING_PORT (test/support/emulator.ts and the
+// console test read them) besides the emulator hosts that emulators:exec exports.
 // Usage: node scripts/sandbox.mjs [--offset N] [--only firestore,auth] [-- CMD ...]   (no CMD: runs until Ctrl-C)
 //   --only: a subset of the emulators, e.g. `--only firestore` for the rules tests
 import './lib/node22.mjs';
@@ -35,7 +35,8 @@ const args = cmd.length
   ? ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulators.join(','), shellJoin(cmd)]
   : ['emulators:start', '--config', config, '--project', testConfig.projectId, '--only', emulators.join(',')];
 const functionsPort = process.env.FUNCTIONS_PORT ?? String(5001 + offset);
+const hostingPort = process.env.HOSTING_PORT ?? String(5000 + offset);
 const timer = await taskTimerFor(testConfig.projectId, config);
-const code = await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, ...timer.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, FUNCTIONS_PORT: functionsPort } });
+const code = await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, ...timer.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, FUNCTIONS_PORT: functionsPort, HOSTING_PORT: hostingPort } });
 await timer.close();
 process.exit(code);
