@@ -2,7 +2,10 @@
 // A private Emulator Suite for development, on ports shifted by --offset
 // (default 10000: Firestore 18080, Functions 15001, Auth 19099, Hosting 15000...),
 // with the test secrets, so it can run beside `npm start` or `npm test`.
-// Usage: node scripts/sandbox.mjs [--offset N] [-- CMD ...]   (no CMD: runs until Ctrl-C)
+// CMD gets FUNCTIONS_PORT and HOSTING_PORT (test/support/emulator.ts and the
+// console test read them) besides the emulator hosts that emulators:exec exports.
+// Usage: node scripts/sandbox.mjs [--offset N] [--only firestore,auth] [-- CMD ...]   (no CMD: runs until Ctrl-C)
+//   --only: a subset of the emulators, e.g. `--only firestore` for the rules tests
 import './lib/node22.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -17,6 +20,8 @@ const opts = dd >= 0 ? argv.slice(0, dd) : argv;
 const cmd = dd >= 0 ? argv.slice(dd + 1) : [];
 const oi = opts.indexOf('--offset');
 const offset = oi >= 0 ? Number(opts[oi + 1]) : 10000;
+const only = opts.indexOf('--only');
+const emulators = only >= 0 ? String(opts[only + 1] ?? '').split(',').filter(Boolean) : emulatorsToRun();
 const testConfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'support', 'testConfig.json'), 'utf8'));
 const setup = emulatorEnvironmentOr();
 const slackPort = Number(process.env.SLACK_TEST_PORT ?? 9911 + offset / 1000);
@@ -27,9 +32,11 @@ const config = isolatedProject(`sandbox-${offset}`, {
 });
 console.log(`sandbox suite: ports shifted by ${offset}; Slack API expected at 127.0.0.1:${slackPort}`);
 const args = cmd.length
-  ? ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(','), shellJoin(cmd)]
-  : ['emulators:start', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(',')];
+  ? ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulators.join(','), shellJoin(cmd)]
+  : ['emulators:start', '--config', config, '--project', testConfig.projectId, '--only', emulators.join(',')];
+const functionsPort = process.env.FUNCTIONS_PORT ?? String(5001 + offset);
+const hostingPort = process.env.HOSTING_PORT ?? String(5000 + offset);
 const timer = await taskTimerFor(testConfig.projectId, config);
-const code = await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, ...timer.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT } });
+const code = await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, ...timer.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, FUNCTIONS_PORT: functionsPort, HOSTING_PORT: hostingPort } });
 await timer.close();
 process.exit(code);

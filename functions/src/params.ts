@@ -5,6 +5,11 @@ import * as logger from 'firebase-functions/logger';
 import { isLoopbackUrl, secretProblem } from './domain/secrets';
 
 export const ALERT_WEBHOOK_TOKEN = defineSecret('ALERT_WEBHOOK_TOKEN');
+/**
+ * Per-source alert tokens, a JSON object such as {"sentry": "…", "cloud-monitoring": "…"};
+ * a source listed here accepts only its own token. `none` = not used.
+ */
+export const ALERT_WEBHOOK_TOKENS = defineSecret('ALERT_WEBHOOK_TOKENS');
 export const DEPLOY_WEBHOOK_TOKEN = defineSecret('DEPLOY_WEBHOOK_TOKEN');
 export const SLACK_BOT_TOKEN = defineSecret('SLACK_BOT_TOKEN');
 export const SLACK_SIGNING_SECRET = defineSecret('SLACK_SIGNING_SECRET');
@@ -42,6 +47,14 @@ export const TWILIO_API_URL = defineString('TWILIO_API_URL', {
 export const TWILIO_FROM = defineString('TWILIO_FROM', {
   default: 'none',
   description: 'Sender of SMS and calls: an E.164 Twilio number (+15551234567), or a Messaging Service SID (MG…) for SMS; `none` = no SMS or voice',
+});
+export const SLACK_TEAM_ID = defineString('SLACK_TEAM_ID', {
+  default: '',
+  description: 'The Slack workspace (team id, T0123ABCD) whose slash commands and buttons are served; empty = not checked',
+});
+export const SLACK_APP_ID = defineString('SLACK_APP_ID', {
+  default: '',
+  description: 'The Slack app (api_app_id, A0123ABCD) whose requests are served; empty = not checked',
 });
 export const REMINDER_TIME_ZONE = defineString('REMINDER_TIME_ZONE', {
   default: 'Etc/UTC',

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../functions/src/domain/drills/scenario';
-import { db, postAlert, slack, slackCallsFor, unique, waitFor } from '../support/emulator';
+import { db, FUNCTIONS, postAlert, slack, slackCallsFor, unique, waitFor } from '../support/emulator';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -130,8 +130,11 @@ describe('running a drill in production: the admin-only callable', () => {
   async function idToken(role: string | null): Promise<string> {
     const email = `${unique(role ?? 'norole')}@example.com`;
     const { getAuth } = await import('firebase-admin/auth');
-    const user = await getAuth().createUser({ email, password: 'password' });
-    if (role) await getAuth().setCustomUserClaims(user.uid, { role });
+    const { adminApp } = await import('../../functions/src/adapters/firebase');
+    // The pipeline's own app: it exists even when this test runs alone (-t).
+    const auth = getAuth(adminApp());
+    const user = await auth.createUser({ email, password: 'password' });
+    if (role) await auth.setCustomUserClaims(user.uid, { role });
     const res = await fetch(`${AUTH}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo-key`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
@@ -141,7 +144,7 @@ describe('running a drill in production: the admin-only callable', () => {
   }
 
   const call = (token: string, data: unknown) =>
-    fetch(`http://127.0.0.1:5001/${process.env.GCLOUD_PROJECT}/us-central1/runDrill`, {
+    fetch(`${FUNCTIONS}/runDrill`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
       body: JSON.stringify({ data }),
@@ -153,6 +156,10 @@ describe('running a drill in production: the admin-only callable', () => {
     expect(refused.status).toBe(403);
     const bad = await call(await idToken('admin'), { scenario: '../../etc/passwd' });
     expect(bad.status).toBe(400);
+    // A file beside the working directory passed the old name check and was read: names only now.
+    const notAName = await call(await idToken('admin'), { scenario: 'package.json' });
+    expect(notAName.status).toBe(400);
+    expect(((await notAName.json()) as { error: { message: string } }).error.message).toMatch(/^"package\.json" is not a scenario name: names are lowercase letters, digits and -/);
     const res = await call(await idToken('admin'), { scenario: 'slow-dependency', service, speed: 10 });
     expect(res.status).toBe(200);
     const { result } = (await res.json()) as { result: { drillId: string } };

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { withServiceAndEnvironment } from '../../functions/src/domain/drills/expand';
 import { countSlot } from '../../functions/src/domain/outbox';
 import type { AlertSource } from '../../functions/src/domain/types';
-import { atRate, bearer, db, type SlackCallRecord, warmAlertWorkers, incidentsOf, post, postAlert, publish, SECRETS, slackCallsFor, timelineOf, unique, waitFor, waitForIncident } from '../support/emulator';
+import { atRate, bearer, db, FUNCTIONS, type SlackCallRecord, warmAlertWorkers, incidentsOf, post, postAlert, publish, SECRETS, slackCallsFor, timelineOf, unique, waitFor, waitForIncident } from '../support/emulator';
 
 const FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'alerts');
 const expected = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, { title: string; environment: string | null; sev: string; status: string }[]>;
@@ -46,17 +46,47 @@ describe('every source through the webhook', () => {
     expect(timeline.some((e) => e.type === 'auto_resolved' && e.actor === 'system')).toBe(true);
   });
 
-  it('accepts HTTP Basic with the token as password, the ?token= parameter, Grafana HMAC and the Sentry signature', async () => {
+  it('accepts HTTP Basic with the token as password, Grafana HMAC and the Sentry signature; ?token= only where headers cannot be sent', async () => {
     const basic = { Authorization: `Basic ${Buffer.from(`alertmanager:${SECRETS.ALERT_WEBHOOK_TOKEN}`).toString('base64')}` };
     expect((await postAlert('generic', { title: 'basic', service: unique('auth') }, basic)).status).toBe(202);
-    expect((await post(`alertWebhook/generic?token=${SECRETS.ALERT_WEBHOOK_TOKEN}`, { title: 'query', service: unique('auth') })).status).toBe(202);
+    const query = await post(`alertWebhook/generic?token=${SECRETS.ALERT_WEBHOOK_TOKEN}`, { title: 'query', service: unique('auth') });
+    expect(query.status).toBe(401);
+    expect(String(query.body.error)).toMatch(/^unauthorized: \?token= is not accepted for generic, only for cloud-monitoring and sentry/);
+    const sentryQuery = JSON.stringify(forService('sentry', 'sentry/event-alert.json', unique('auth')));
+    expect((await post(`alertWebhook/sentry?token=${SECRETS.ALERT_WEBHOOK_TOKEN}`, sentryQuery)).status).toBe(202);
     const grafanaBody = JSON.stringify(forService('grafana', 'grafana/firing.json', unique('auth')));
     const sig = createHmac('sha256', SECRETS.GRAFANA_WEBHOOK_SECRET).update(grafanaBody).digest('hex');
     expect((await post('alertWebhook/grafana', grafanaBody, { 'X-Grafana-Alerting-Signature': sig })).status).toBe(202);
     expect((await post('alertWebhook/grafana', grafanaBody, { 'X-Grafana-Alerting-Signature': 'f'.repeat(64) })).status).toBe(401);
     const sentryBody = JSON.stringify(forService('sentry', 'sentry/event-alert.json', unique('auth')));
     const ssig = createHmac('sha256', SECRETS.SENTRY_CLIENT_SECRET).update(sentryBody).digest('hex');
-    expect((await post('alertWebhook/sentry', sentryBody, { 'Sentry-Hook-Signature': ssig })).status).toBe(202);
+    const sentNow = String(Math.floor(Date.now() / 1000));
+    expect((await post('alertWebhook/sentry', sentryBody, { 'Sentry-Hook-Signature': ssig, 'Sentry-Hook-Timestamp': sentNow })).status).toBe(202);
+  });
+
+  it('a signed request older than 5 minutes is refused with 401 (Grafana\'s signed timestamp, Sentry-Hook-Timestamp)', async () => {
+    const old = String(Math.floor(Date.now() / 1000) - 600);
+    const grafanaBody = JSON.stringify(forService('grafana', 'grafana/firing.json', unique('replay')));
+    const gsig = createHmac('sha256', SECRETS.GRAFANA_WEBHOOK_SECRET).update(`${old}:${grafanaBody}`).digest('hex');
+    const grafana = await post('alertWebhook/grafana', grafanaBody, { 'X-Grafana-Alerting-Signature': gsig, 'X-Grafana-Alerting-Signature-Timestamp': old });
+    expect(grafana.status).toBe(401);
+    expect(String(grafana.body.error)).toMatch(/^unauthorized: X-Grafana-Alerting-Signature-Timestamp is 6\d\d s old \(more than 300 s\): a replayed or delayed request is refused$/);
+    const sentryBody = JSON.stringify(forService('sentry', 'sentry/event-alert.json', unique('replay')));
+    const ssig = createHmac('sha256', SECRETS.SENTRY_CLIENT_SECRET).update(sentryBody).digest('hex');
+    const sentry = await post('alertWebhook/sentry', sentryBody, { 'Sentry-Hook-Signature': ssig, 'Sentry-Hook-Timestamp': old });
+    expect(sentry.status).toBe(401);
+    expect(String(sentry.body.error)).toMatch(/^unauthorized: Sentry-Hook-Timestamp is 6\d\d s old/);
+  });
+
+  it('a source with its own token (ALERT_WEBHOOK_TOKENS) takes only that one; the shared token still works elsewhere', async () => {
+    const own = (JSON.parse(SECRETS.ALERT_WEBHOOK_TOKENS) as Record<string, string>)['cloud-monitoring'] ?? '';
+    expect(own).not.toBe(SECRETS.ALERT_WEBHOOK_TOKEN);
+    const body = forService('cloud-monitoring', 'cloud-monitoring/firing.json', unique('per-source'));
+    expect((await postAlert('cloud-monitoring', body, bearer(SECRETS.ALERT_WEBHOOK_TOKEN))).status).toBe(401);
+    expect((await post(`alertWebhook/cloud-monitoring?token=${SECRETS.ALERT_WEBHOOK_TOKEN}`, body)).status).toBe(401);
+    expect((await post(`alertWebhook/cloud-monitoring?token=${own}`, body)).status).toBe(202);
+    expect((await postAlert('cloud-monitoring', body, bearer(own))).status).toBe(202);
+    expect((await postAlert('generic', { title: 'shared', service: unique('per-source') }, bearer(own))).status).toBe(401);
   });
 });
 
@@ -73,6 +103,8 @@ describe('bad input', () => {
     const r = await rejected(res.body.rejectedId);
     expect(r).toMatchObject({ source: 'generic', raw: '{"title": "oops', truncated: false });
     expect(r.receivedAt).toBeTruthy();
+    // Raw bodies can hold personal data: they expire after 30 days (Firestore TTL policy on rejectedAlerts.expireAt).
+    expect(r.expireAt.toMillis() - r.receivedAt.toMillis()).toBe(30 * 86_400_000);
   });
 
   it('the wrong shape: 400 naming the failing fields, kept with its reason', async () => {
@@ -93,7 +125,7 @@ describe('bad input', () => {
 
   it('unknown source 404, other methods 405, above 1 MiB 413', async () => {
     expect((await postAlert('nagios', { title: 'x' })).status).toBe(404);
-    const get = await fetch(`http://127.0.0.1:5001/${process.env.GCLOUD_PROJECT}/us-central1/alertWebhook/generic`, { headers: bearer() });
+    const get = await fetch(`${FUNCTIONS}/alertWebhook/generic`, { headers: bearer() });
     expect(get.status).toBe(405);
     const big = JSON.stringify({ title: 'big', description: 'x'.repeat(1024 * 1024 + 10) });
     const res = await postAlert('generic', big);

@@ -132,6 +132,72 @@ describe('postmortems', () => {
     expect(timeline.some((e) => e.type === 'status_changed' && e.data.to === 'closed')).toBe(true);
   });
 
+  it('a bad responder write (a numeric summary, a text dueAt) neither stops the markdown nor the close on publish', async () => {
+    const service = unique('refunds');
+    await postAlert('generic', { title: `Refund errors (${service})`, service, environment: 'production', severity: 'error' });
+    const incident = await waitForIncident(service);
+    await update(incident.id, { action: 'resolve' });
+    const pmRef = db().doc(`postmortems/${incident.id}`);
+    await waitFor(async () => (await pmRef.get()).exists, 'the postmortem');
+    // Written as a client could before the rules checked types (the Admin SDK skips the rules).
+    await pmRef.update({
+      summary: 42,
+      actionItems: [
+        { title: `Keep this item (${service})`, owner: null, dueAt: null, done: false },
+        { title: 'A text due date', owner: null, dueAt: '2026-12-01', done: false },
+      ],
+      updatedBy: 'uid-alice',
+      updatedAt: FieldValue.serverTimestamp(),
+    });
+    const rendered = await waitFor(async () => {
+      const d = (await pmRef.get()).data();
+      return d && d.markdownOf instanceof Timestamp && d.markdownOf.isEqual(d.updatedAt) ? d : undefined;
+    }, 'the markdown rendered despite the bad fields');
+    expect(rendered.markdown).toContain(`Keep this item (${service})`);
+    expect(rendered.markdown).not.toContain('A text due date');
+    expect(rendered.summary).toBe(42); // the stored text is not rewritten, only left out
+    await pmRef.update({ status: 'in_review', updatedBy: 'uid-alice', updatedAt: FieldValue.serverTimestamp() });
+    await pmRef.update({ status: 'published', updatedBy: 'uid-alice', updatedAt: FieldValue.serverTimestamp() });
+    await waitFor(async () => (await db().doc(`incidents/${incident.id}`).get()).get('status') === 'closed', 'the incident to close on publish');
+  });
+
+  it('an action item with a text dueAt is skipped by the overdue reminders, which still remind the others', async () => {
+    const service = unique('ledger-pm');
+    await postAlert('generic', { title: `Ledger drift (${service})`, service, environment: 'production', severity: 'error' });
+    const incident = await waitForIncident(service);
+    await update(incident.id, { action: 'resolve' });
+    const pmRef = db().doc(`postmortems/${incident.id}`);
+    await waitFor(async () => (await pmRef.get()).exists, 'the postmortem');
+    const now = new Date();
+    const overdue = new Date(now.getTime() - 2 * DAY);
+    await pmRef.update({
+      actionItems: [
+        { title: `Reconcile nightly (${service})`, owner: 'uid-bob', dueAt: overdue, done: false },
+        { title: 'Due "next week"', owner: 'uid-bob', dueAt: 'next week', done: false },
+      ],
+      updatedBy: 'uid-alice',
+      updatedAt: FieldValue.serverTimestamp(),
+    });
+    await waitFor(async () => (await pmRef.get()).get('reminderDueAt')?.toMillis() === overdue.getTime(), 'the reminder date from the good item');
+    expect(await remindOverdue('Etc/UTC', now)).toBeGreaterThanOrEqual(1);
+    const markers = (await db().collection('reminders').where('incidentId', '==', incident.id).get()).docs.map((d) => d.id);
+    expect(markers).toEqual([`${incident.id}:action:0:${now.toISOString().slice(0, 10)}`]);
+  });
+
+  it("the postmortem draft post shows the commander as text, even one that reads <!channel>", async () => {
+    const service = unique('mentions');
+    await postAlert('generic', { title: `Mention test (${service})`, service, environment: 'production', severity: 'error' });
+    const incident = await waitForIncident(service);
+    expect((await update(incident.id, { action: 'assign_commander', commander: '<!channel>' })).ok).toBe(true);
+    await update(incident.id, { action: 'resolve' });
+    const post = await waitFor(async () => {
+      const snap = await db().collection('notifications').where('incidentId', '==', incident.id).where('kind', '==', 'message').get();
+      return snap.docs.map((d) => d.get('effect.text') as string).find((t) => t.includes('postmortem draft'));
+    }, 'the postmortem draft post');
+    expect(post).toContain('owned by &lt;!channel&gt;');
+    expect(post).not.toContain('<!channel>');
+  });
+
   it('an unacknowledged SEV1 is re-announced with a louder mention, once per period', async () => {
     const service = unique('auth');
     await postAlert('generic', { title: `Login failures (${service})`, service, environment: 'production', severity: 'critical' });

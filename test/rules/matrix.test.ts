@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { assertFails, assertSucceeds, initializeTestEnvironment, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
+import firebase from 'firebase/compat/app';
+import 'firebase/compat/firestore';
 import { setLogLevel } from 'firebase/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -19,7 +21,7 @@ interface Collection {
   existing: string;
   fresh: string;
   createData: (uid: string) => Record<string, unknown>;
-  updateData: Record<string, unknown>;
+  updateData: Record<string, unknown> | ((uid: string) => Record<string, unknown>);
   allowed: Record<Op, Role[]>;
 }
 
@@ -27,24 +29,33 @@ const READERS: Role[] = ['viewer', 'responder', 'admin'];
 const NOBODY: Role[] = [];
 const readOnly = { get: READERS, list: READERS, create: NOBODY, update: NOBODY, delete: NOBODY };
 
+const serverTime = () => firebase.firestore.FieldValue.serverTimestamp();
+/** An id shaped like the ones add() and doc() generate: the only update ids clients may use. */
+const AUTO_ID = 'NewUpdate00000000001';
+
 const COLLECTIONS: Collection[] = [
   { name: 'incidents', existing: 'incidents/inc1', fresh: 'incidents/new', createData: () => ({ title: 'x', status: 'triggered' }), updateData: { status: 'closed' }, allowed: readOnly },
   { name: 'timeline', existing: 'incidents/inc1/timeline/e1', fresh: 'incidents/inc1/timeline/new', createData: (uid) => ({ type: 'note', actor: uid, message: 'x' }), updateData: { message: 'rewritten' }, allowed: readOnly },
   { name: 'alerts', existing: 'incidents/inc1/alerts/a1', fresh: 'incidents/inc1/alerts/new', createData: () => ({ status: 'firing' }), updateData: { status: 'resolved' }, allowed: readOnly },
   { name: 'checklist', existing: 'incidents/inc1/checklist/s1', fresh: 'incidents/inc1/checklist/new', createData: () => ({ text: 'x', done: false }), updateData: { done: true }, allowed: readOnly },
   {
-    name: 'updates', existing: 'incidents/inc1/updates/u1', fresh: 'incidents/inc1/updates/new',
+    name: 'updates', existing: 'incidents/inc1/updates/u1', fresh: `incidents/inc1/updates/${AUTO_ID}`,
     createData: (uid) => ({ action: 'acknowledge', requestedBy: uid }), updateData: { result: { ok: true } },
     allowed: { get: READERS, list: READERS, create: ['responder', 'admin'], update: NOBODY, delete: NOBODY },
   },
   {
-    name: 'postmortems', existing: 'postmortems/inc1', fresh: 'postmortems/new', createData: () => ({ status: 'draft' }), updateData: { summary: 'We changed the retry policy.' },
+    name: 'postmortems', existing: 'postmortems/inc1', fresh: 'postmortems/new', createData: () => ({ status: 'draft' }),
+    updateData: (uid) => ({ summary: 'We changed the retry policy.', updatedBy: uid, updatedAt: serverTime() }),
     allowed: { get: READERS, list: READERS, create: NOBODY, update: ['responder', 'admin'], delete: NOBODY },
   },
   { name: 'deploys', existing: 'deploys/d1', fresh: 'deploys/new', createData: () => ({ service: 'x', version: '1' }), updateData: { version: '2' }, allowed: readOnly },
   { name: 'stats', existing: 'stats/s1', fresh: 'stats/new', createData: () => ({ incidents: 1 }), updateData: { incidents: 2 }, allowed: readOnly },
   { name: 'drills', existing: 'drills/r1', fresh: 'drills/new', createData: () => ({ score: 1 }), updateData: { score: 2 }, allowed: readOnly },
-  { name: 'rejectedAlerts', existing: 'rejectedAlerts/x1', fresh: 'rejectedAlerts/new', createData: () => ({ raw: 'x' }), updateData: { reason: 'y' }, allowed: readOnly },
+  // Raw bodies can hold personal data: admins only.
+  {
+    name: 'rejectedAlerts', existing: 'rejectedAlerts/x1', fresh: 'rejectedAlerts/new', createData: () => ({ raw: 'x' }), updateData: { reason: 'y' },
+    allowed: { get: ['admin'], list: ['admin'], create: NOBODY, update: NOBODY, delete: NOBODY },
+  },
   {
     name: 'config', existing: 'config/slackUsers', fresh: 'config/new', createData: () => ({ U123: 'uid' }), updateData: { U999: 'uid-z' },
     allowed: { get: READERS, list: READERS, create: ['admin'], update: ['admin'], delete: ['admin'] },
@@ -54,6 +65,15 @@ const COLLECTIONS: Collection[] = [
     allowed: { get: ['admin'], list: ['admin'], create: NOBODY, update: NOBODY, delete: NOBODY },
   },
   { name: 'groups (internal)', existing: 'groups/g1', fresh: 'groups/new', createData: () => ({ incidentId: 'x' }), updateData: { incidentId: 'y' }, allowed: { get: NOBODY, list: NOBODY, create: NOBODY, update: NOBODY, delete: NOBODY } },
+  // Slack response_urls let whoever holds one post as the app: server-side only, like the ids of handled Slack requests.
+  {
+    name: 'slackResponses (internal)', existing: 'slackResponses/u1', fresh: 'slackResponses/new', createData: () => ({ responseUrl: 'https://hooks.slack.com/x' }), updateData: { responseUrl: 'https://evil.example/' },
+    allowed: { get: NOBODY, list: NOBODY, create: NOBODY, update: NOBODY, delete: NOBODY },
+  },
+  {
+    name: 'slackRequests (internal)', existing: 'slackRequests/r1', fresh: 'slackRequests/new', createData: () => ({ kind: 'command' }), updateData: { kind: 'x' },
+    allowed: { get: NOBODY, list: NOBODY, create: NOBODY, update: NOBODY, delete: NOBODY },
+  },
 ];
 
 let env: RulesTestEnvironment;
@@ -68,7 +88,9 @@ async function seed() {
     await db.doc('incidents/inc1/checklist/s1').set({ text: 'Triage', done: false });
     await db.doc('incidents/inc1/updates/u1').set({ action: 'acknowledge', requestedBy: 'uid-responder' });
     await db.doc('postmortems/inc1').set({ status: 'draft', summary: '', timeline: [{ message: 'opened' }], metrics: { timeToResolve: 60 }, owner: 'uid-responder' });
-    for (const p of ['deploys/d1', 'stats/s1', 'drills/r1', 'rejectedAlerts/x1', 'config/slackUsers', 'notifications/n1', 'groups/g1']) await db.doc(p).set({ seeded: true });
+    for (const p of ['deploys/d1', 'stats/s1', 'drills/r1', 'rejectedAlerts/x1', 'config/slackUsers', 'notifications/n1', 'groups/g1', 'slackResponses/u1', 'slackRequests/r1']) {
+      await db.doc(p).set({ seeded: true });
+    }
   });
 }
 
@@ -102,7 +124,7 @@ describe('security rules matrix', () => {
           case 'get': return db.doc(c.existing).get();
           case 'list': return db.collection(parent).get();
           case 'create': return db.doc(c.fresh).set(c.createData(uidOf(role)));
-          case 'update': return db.doc(c.existing).update(c.updateData);
+          case 'update': return db.doc(c.existing).update(typeof c.updateData === 'function' ? c.updateData(uidOf(role)) : c.updateData);
           case 'delete': return db.doc(c.existing).delete();
         }
       };
@@ -121,34 +143,122 @@ describe('security rules matrix', () => {
 });
 
 describe('security rules: the sharp edges', () => {
+  const me = uidOf('responder');
+  /** A new update under an auto-generated id (what the console's doc() gives). */
+  const newUpdate = (db: ReturnType<typeof firestoreAs>) => db.collection('incidents/inc1/updates').doc();
+
   it('a responder may not write an update in someone else\'s name, or an unknown action, or set its result', async () => {
     await seed();
     const db = firestoreAs('responder');
-    await assertFails(db.doc('incidents/inc1/updates/x1').set({ action: 'acknowledge', requestedBy: 'uid-someone-else' }));
-    await assertFails(db.doc('incidents/inc1/updates/x2').set({ action: 'delete_everything', requestedBy: uidOf('responder') }));
-    await assertFails(db.doc('incidents/inc1/updates/x3').set({ action: 'acknowledge', requestedBy: uidOf('responder'), result: { ok: true } }));
-    await assertFails(db.doc('incidents/inc1/updates/x4').set({ action: 'set_severity', requestedBy: uidOf('responder'), severity: 'SEV9' }));
-    await assertFails(db.doc('incidents/nope/updates/x5').set({ action: 'acknowledge', requestedBy: uidOf('responder') }));
-    await assertSucceeds(db.doc('incidents/inc1/updates/x6').set({ action: 'set_severity', requestedBy: uidOf('responder'), severity: 'SEV1' }));
-    await assertSucceeds(db.doc('incidents/inc1/updates/x7').set({ action: 'note', requestedBy: uidOf('responder'), message: 'looking' }));
+    await assertFails(newUpdate(db).set({ action: 'acknowledge', requestedBy: 'uid-someone-else' }));
+    await assertFails(newUpdate(db).set({ action: 'delete_everything', requestedBy: me }));
+    await assertFails(newUpdate(db).set({ action: 'acknowledge', requestedBy: me, result: { ok: true } }));
+    await assertFails(newUpdate(db).set({ action: 'set_severity', requestedBy: me, severity: 'SEV9' }));
+    await assertFails(db.collection('incidents/nope/updates').doc().set({ action: 'acknowledge', requestedBy: me }));
+    await assertSucceeds(newUpdate(db).set({ action: 'set_severity', requestedBy: me, severity: 'SEV1' }));
+    await assertSucceeds(newUpdate(db).set({ action: 'note', requestedBy: me, message: 'looking' }));
+  });
+
+  it('an update\'s optional fields are typed, and only the action that uses one may carry it', async () => {
+    await seed();
+    const db = firestoreAs('responder');
+    // Each refused write differs from an accepted one by the one field named.
+    await assertSucceeds(newUpdate(db).set({ action: 'acknowledge', requestedBy: me, via: 'console', requestedAt: serverTime(), message: 'on it' }));
+    await assertFails(newUpdate(db).set({ action: 'acknowledge', requestedBy: me, severity: 'SEV1' }));
+    await assertFails(newUpdate(db).set({ action: 'acknowledge', requestedBy: me, severity: 42 }));
+    await assertFails(newUpdate(db).set({ action: 'resolve', requestedBy: me, commander: { uid: 'x' } }));
+    await assertFails(newUpdate(db).set({ action: 'note', requestedBy: me, message: 'x', step: 'step-1' }));
+    await assertFails(newUpdate(db).set({ action: 'acknowledge', requestedBy: me, done: 'yes' }));
+    await assertFails(newUpdate(db).set({ action: 'acknowledge', requestedBy: me, via: 'slack' }));
+    await assertFails(newUpdate(db).set({ action: 'acknowledge', requestedBy: me, via: 7 }));
+    await assertFails(newUpdate(db).set({ action: 'acknowledge', requestedBy: me, message: 12 }));
+    await assertFails(newUpdate(db).set({ action: 'assign_commander', requestedBy: me, commander: 'x'.repeat(129) }));
+    await assertSucceeds(newUpdate(db).set({ action: 'assign_commander', requestedBy: me, commander: 'uid-bob' }));
+    await assertFails(newUpdate(db).set({ action: 'check_step', requestedBy: me, step: 'triage', done: 'yes' }));
+    await assertFails(newUpdate(db).set({ action: 'check_step', requestedBy: me, step: 5, done: true }));
+    await assertSucceeds(newUpdate(db).set({ action: 'check_step', requestedBy: me, step: 'triage', done: true }));
+  });
+
+  it('the pipeline\'s own update ids cannot be taken: clients use auto-generated ids only', async () => {
+    await seed();
+    const db = firestoreAs('admin');
+    const ack = { action: 'close', requestedBy: uidOf('admin') };
+    await assertFails(db.doc('incidents/inc1/updates/postmortem-published').set(ack));
+    await assertFails(db.doc('incidents/inc1/updates/my-own-id').set(ack));
+    await assertFails(db.doc('incidents/inc1/updates/abcdefghijklmnopqrs').set(ack)); // 19 characters
+    await assertSucceeds(db.doc('incidents/inc1/updates/abcdefghijklmnopqrst').set(ack)); // 20: the auto-id shape
+    await assertSucceeds(db.collection('incidents/inc1/updates').doc().set(ack));
   });
 
   it('a viewer\'s update is refused', async () => {
     await seed();
-    await assertFails(firestoreAs('viewer').doc('incidents/inc1/updates/v1').set({ action: 'acknowledge', requestedBy: uidOf('viewer') }));
+    await assertFails(newUpdate(firestoreAs('viewer')).set({ action: 'acknowledge', requestedBy: uidOf('viewer') }));
   });
+
+  const edit = (fields: Record<string, unknown>, by = me) => ({ ...fields, updatedBy: by, updatedAt: serverTime() });
+  const item = (over: Record<string, unknown> = {}) => ({ title: 'Cap retries', owner: 'uid-responder', dueAt: firebase.firestore.Timestamp.fromDate(new Date('2030-01-01T00:00:00Z')), done: false, ...over });
 
   it('a responder edits postmortem text but not its frozen timeline, metrics or owner, and follows the status order', async () => {
     await seed();
     const db = firestoreAs('responder');
-    await assertSucceeds(db.doc('postmortems/inc1').update({ rootCause: 'A retry storm', actionItems: [{ title: 'Cap retries', owner: 'uid-responder', dueAt: null, done: false }] }));
-    await assertFails(db.doc('postmortems/inc1').update({ timeline: [] }));
-    await assertFails(db.doc('postmortems/inc1').update({ metrics: { timeToResolve: 1 } }));
-    await assertFails(db.doc('postmortems/inc1').update({ owner: 'uid-me' }));
-    await assertFails(db.doc('postmortems/inc1').update({ status: 'published' }));
-    await assertSucceeds(db.doc('postmortems/inc1').update({ status: 'in_review' }));
-    await assertSucceeds(db.doc('postmortems/inc1').update({ status: 'published' }));
-    await assertFails(db.doc('postmortems/inc1').update({ summary: 'after publishing' }));
+    await assertSucceeds(db.doc('postmortems/inc1').update(edit({ rootCause: 'A retry storm', actionItems: [{ title: 'Cap retries', owner: 'uid-responder', dueAt: null, done: false }] })));
+    await assertFails(db.doc('postmortems/inc1').update(edit({ timeline: [] })));
+    await assertFails(db.doc('postmortems/inc1').update(edit({ metrics: { timeToResolve: 1 } })));
+    await assertFails(db.doc('postmortems/inc1').update(edit({ owner: 'uid-me' })));
+    await assertFails(db.doc('postmortems/inc1').update(edit({ status: 'published' })));
+    await assertSucceeds(db.doc('postmortems/inc1').update(edit({ status: 'in_review' })));
+    await assertSucceeds(db.doc('postmortems/inc1').update(edit({ status: 'published' })));
+    await assertFails(db.doc('postmortems/inc1').update(edit({ summary: 'after publishing' })));
+  });
+
+  it('every postmortem edit names its writer and the server time', async () => {
+    await seed();
+    const db = firestoreAs('responder');
+    await assertFails(db.doc('postmortems/inc1').update({ summary: 'no writer' , updatedAt: serverTime() }));
+    await assertFails(db.doc('postmortems/inc1').update({ summary: 'someone else', updatedBy: 'uid-someone-else', updatedAt: serverTime() }));
+    await assertFails(db.doc('postmortems/inc1').update({ summary: 'no time', updatedBy: me }));
+    await assertFails(db.doc('postmortems/inc1').update({ summary: 'a time of my own', updatedBy: me, updatedAt: new Date('2020-01-01T00:00:00Z') }));
+    await assertSucceeds(db.doc('postmortems/inc1').update(edit({ summary: 'named' })));
+    // A second edit by the same person still sets updatedAt (updatedBy unchanged is fine).
+    await assertSucceeds(db.doc('postmortems/inc1').update({ impact: 'again', updatedAt: serverTime() }));
+  });
+
+  it('postmortem text sections are text of at most 20,000 characters', async () => {
+    await seed();
+    const db = firestoreAs('responder');
+    await assertFails(db.doc('postmortems/inc1').update(edit({ summary: 42 })));
+    await assertFails(db.doc('postmortems/inc1').update(edit({ gotLucky: ['a list'] })));
+    await assertFails(db.doc('postmortems/inc1').update(edit({ impact: 'x'.repeat(20_001) })));
+    await assertSucceeds(db.doc('postmortems/inc1').update(edit({ impact: 'x'.repeat(20_000) })));
+  });
+
+  it('action items are {title ≤ 500, owner, dueAt timestamp|null, done bool}, at most 10', async () => {
+    await seed();
+    const db = firestoreAs('responder');
+    const items = (...list: unknown[]) => db.doc('postmortems/inc1').update(edit({ actionItems: list }));
+    await assertFails(items(item({ dueAt: '2030-01-01' })));
+    await assertFails(items(item({ dueAt: 1893456000 })));
+    await assertFails(items(item({ done: 'no' })));
+    await assertFails(items(item({ title: 7 })));
+    await assertFails(items(item({ title: 'x'.repeat(501) })));
+    await assertFails(items(item({ owner: 12 })));
+    await assertFails(items({ title: 'no done', owner: null, dueAt: null }));
+    await assertFails(items({ title: 'no owner or dueAt', done: false }));
+    await assertFails(items('just a string'));
+    // A bad item anywhere in the list is caught, not only the first.
+    await assertFails(items(...Array.from({ length: 9 }, () => item()), item({ dueAt: 'soon' })));
+    await assertFails(db.doc('postmortems/inc1').update(edit({ actionItems: 'not a list' })));
+    await assertFails(items(...Array.from({ length: 11 }, () => item())));
+    await assertSucceeds(items(item({ title: 'x'.repeat(500), owner: null, dueAt: null, done: true })));
+    await assertSucceeds(items(...Array.from({ length: 10 }, (_, n) => item({ title: `item ${n}` }))));
+  });
+
+  it('the worst case fits in the rules\' 1,000 expressions: 10 items and every section in one edit', async () => {
+    await seed();
+    const sections = ['summary', 'impact', 'detection', 'response', 'rootCause', 'contributingFactors', 'wentWell', 'wentPoorly', 'gotLucky'];
+    const texts = Object.fromEntries(sections.map((k) => [k, `${k}: ${'y'.repeat(19_000)}`]));
+    const tenItems = Array.from({ length: 10 }, () => item({ title: 'z'.repeat(500) }));
+    await assertSucceeds(firestoreAs('responder').doc('postmortems/inc1').update(edit({ ...texts, status: 'in_review', actionItems: tenItems })));
   });
 
   it('nobody rewrites or deletes a timeline entry, not even an admin', async () => {

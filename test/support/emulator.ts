@@ -74,7 +74,11 @@ export async function post(path: string, body: unknown, headers: Record<string, 
 
 export const bearer = (token = SECRETS.ALERT_WEBHOOK_TOKEN) => ({ Authorization: `Bearer ${token}` });
 
-export function postAlert(source: string, body: unknown, headers: Record<string, string> = bearer()): Promise<PostResult> {
+/** The test project's per-source tokens (ALERT_WEBHOOK_TOKENS): a source listed there takes only its own. */
+const SOURCE_TOKENS = JSON.parse(SECRETS.ALERT_WEBHOOK_TOKENS) as Record<string, string>;
+export const alertTokenFor = (source: string) => SOURCE_TOKENS[source] ?? SECRETS.ALERT_WEBHOOK_TOKEN;
+
+export function postAlert(source: string, body: unknown, headers: Record<string, string> = bearer(alertTokenFor(source))): Promise<PostResult> {
   return post(`alertWebhook/${source}`, body, headers);
 }
 

@@ -66,6 +66,8 @@ export class MemoryStore implements IncidentStore, OutboxStore {
   readonly notifications = new Map<string, StoredNotification>();
   readonly slack = new Map<string, SlackState & { lease?: { holder: string; until: Date } | null }>();
   readonly channelSeq = new Map<string, number>();
+  /** slackResponses/{updateId}: the response_url of an update written from Slack. */
+  readonly slackResponses = new Map<string, string>();
   slackOutage: SlackOutage | null = null;
   /** How many transactions and optimistic commits ran, and how many conflicted. */
   readonly counts = { transactions: 0, conflicts: 0 };
@@ -146,7 +148,8 @@ export class MemoryStore implements IncidentStore, OutboxStore {
       },
       async statusUpdate(incidentId, updateId): Promise<StoredUpdate | null> {
         const u = self.updates.get(`${incidentId}/${updateId}`);
-        return u ? { data: clone(u), processed: Boolean(u.processedAt), result: (u.result as StoredUpdate['result']) ?? null } : null;
+        const responseUrl = u?.via === 'slack' ? (self.slackResponses.get(updateId) ?? null) : null;
+        return u ? { data: clone(u), processed: Boolean(u.processedAt), result: (u.result as StoredUpdate['result']) ?? null, responseUrl } : null;
       },
       async checklist(incidentId) {
         return [...(self.checklists.get(incidentId)?.values() ?? [])].map((s) => ({ id: s.id, text: s.text, order: s.order, done: s.done }));

@@ -1,6 +1,7 @@
 // A Slack-compatible Web API server on loopback. It answers like Slack for the
 // methods the pipeline uses, records every call, and can inject faults
 // (429 with Retry-After, 5xx) so tests drive the real @slack/web-api client.
+// POST /response/<id> plays a Slack response_url (recorded as method `response_url`).
 // Control endpoints (for tests in other processes): GET /_calls, POST /_reset,
 // POST /_faults {"pattern": ["429","ok"], "retryAfter": 1} or {"every": 2, "status": 429}.
 import http from 'node:http';
@@ -223,6 +224,18 @@ export class FakeSlack {
           const u = JSON.parse(body) as { id: string; email: string; name: string };
           this.users.set(u.id, u);
           return send(200, { ok: true });
+        }
+        // A response_url (tests hand out `${SLACK}/response/<id>`): recorded as a call of method `response_url`.
+        const reply = /^\/response\/([\w-]+)$/.exec(url.pathname);
+        if (reply?.[1]) {
+          let args: Record<string, unknown> = {};
+          try {
+            args = JSON.parse(body) as Record<string, unknown>;
+          } catch {
+            args = { body };
+          }
+          this.calls.push({ method: 'response_url', args: { ...args, responseId: reply[1] }, at: Date.now(), answer: 'ok' });
+          return send(200, 'ok');
         }
         const m = /^\/api\/([\w.]+)$/.exec(url.pathname);
         if (!m?.[1]) return send(404, { ok: false, error: 'unknown_path' });

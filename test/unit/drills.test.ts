@@ -702,3 +702,31 @@ expect:
     expect(findRunbookSteps('Roll back', steps)).toEqual([]);
   });
 });
+
+describe('runDrill: a scenario is a name in scenarios/, never a path', () => {
+  it('loads a shipped scenario by name', async () => {
+    const { loadScenarioByName } = await import('../../functions/src/adapters/scenarioFiles');
+    const { scenario, file } = loadScenarioByName('bad-deploy');
+    expect(file).toBe(path.join(ROOT, 'scenarios', 'bad-deploy.yaml'));
+    expect(scenario.name).toBeTruthy();
+  });
+
+  it.each(['package.json', '.env', '../package', 'scenarios/bad-deploy', 'bad-deploy.yaml', 'Bad-Deploy', '/etc/passwd', '', 'a'.repeat(101)])(
+    'refuses %j before reading any file',
+    async (name) => {
+      const { loadScenarioByName } = await import('../../functions/src/adapters/scenarioFiles');
+      expect(() => loadScenarioByName(name)).toThrow(`"${name.slice(0, 100)}" is not a scenario name: names are lowercase letters, digits and - (the shipped ones are alert-storm, bad-deploy, slow-dependency)`);
+    },
+  );
+
+  it('a well-formed name that is not shipped says which are', async () => {
+    const { loadScenarioByName } = await import('../../functions/src/adapters/scenarioFiles');
+    expect(() => loadScenarioByName('no-such-drill')).toThrow('no scenario "no-such-drill": the shipped ones are alert-storm, bad-deploy, slow-dependency');
+  });
+
+  it('the callable refuses a path as the scenario (package.json used to pass its check and be read)', async () => {
+    const { startDrillFromRequest } = await import('../../functions/src/app/drillRequests');
+    await expect(startDrillFromRequest({ scenario: 'package.json' }, 'uid-admin')).rejects.toThrow(/^"package\.json" is not a scenario name/);
+    await expect(startDrillFromRequest({ scenario: '.env' }, 'uid-admin')).rejects.toThrow(/^"\.env" is not a scenario name/);
+  });
+});

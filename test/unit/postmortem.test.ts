@@ -6,9 +6,11 @@ import {
   nextStatus,
   planPostmortem,
   renderMarkdown,
+  sanitizePostmortem,
   TEMPLATE_SECTIONS,
   type Postmortem,
 } from '../../functions/src/domain/postmortem';
+import { overdueReminders } from '../../functions/src/domain/reminders';
 import type { DeployRef, Incident, TimelineEntry } from '../../functions/src/domain/types';
 import { incident } from '../support/factories';
 
@@ -466,5 +468,68 @@ describe('renderMarkdown', () => {
     expect(md).toContain('_No deploys were linked to this incident._');
     expect(md).toContain('| Time to acknowledge | not reached |');
     expect(md).toContain('| Time to resolve | 1 min |');
+  });
+});
+
+describe('sanitizePostmortem: what a responder wrote, re-validated before use', () => {
+  /** A stored postmortem with fields of any type (what a bad client write leaves behind). */
+  const stored = (fields: Record<string, unknown>): Postmortem => ({ ...planned(resolvedIncident()).postmortem, ...fields }) as unknown as Postmortem;
+  const good = { title: 'Cap gateway retries', owner: 'u-bob', dueAt: d('2026-12-01T00:00:00Z'), done: false };
+
+  it('leaves a well-formed postmortem as it is, with no issues', () => {
+    const pm = stored({ summary: 'Retries piled up.', actionItems: [good, { title: 'Alert on retries', owner: null, dueAt: null, done: true }] });
+    expect(sanitizePostmortem(pm)).toEqual({ postmortem: pm, issues: [] });
+  });
+
+  it('a section that is not text counts as empty, and is reported', () => {
+    const pm = stored({ summary: 42, impact: ['a', 'list'], rootCause: null });
+    // Without the re-validation, rendering a numeric summary throws (every retry of the trigger would).
+    expect(() => renderMarkdown(pm)).toThrow();
+    const r = sanitizePostmortem(pm);
+    expect(r.issues).toEqual(['summary: expected text, not number', 'impact: expected text, not a list']);
+    expect([r.postmortem.summary, r.postmortem.impact, r.postmortem.rootCause]).toEqual(['', '', '']);
+    expect(renderMarkdown(r.postmortem)).toContain('## Summary\n\n_What happened');
+  });
+
+  it('a section over 20,000 characters is cut, and reported', () => {
+    const r = sanitizePostmortem(stored({ wentWell: 'x'.repeat(20_001) }));
+    expect(r.postmortem.wentWell).toHaveLength(20_000);
+    expect(r.issues).toEqual(['wentWell: longer than 20000 characters (cut)']);
+  });
+
+  it('skips each bad action item, keeps the good ones in order, and says which and why', () => {
+    const pm = stored({
+      actionItems: [
+        { ...good, title: 'first' },
+        { ...good, dueAt: '2026-12-01' },
+        { ...good, done: 'no' },
+        'a string',
+        { ...good, title: 'x'.repeat(501) },
+        { ...good, title: 'last', owner: undefined },
+      ],
+    });
+    const r = sanitizePostmortem(pm);
+    expect(r.postmortem.actionItems).toEqual([{ ...good, title: 'first' }, { ...good, title: 'last', owner: null }]);
+    expect(r.issues).toEqual([
+      'actionItems.1.dueAt: dueAt must be a timestamp or null',
+      'actionItems.2.done: done must be true or false',
+      expect.stringMatching(/^actionItems\.3: /),
+      expect.stringMatching(/^actionItems\.4\.title: /),
+    ]);
+  });
+
+  it('actionItems that is not a list counts as none', () => {
+    const r = sanitizePostmortem(stored({ actionItems: { title: 'not a list' } }));
+    expect(r.postmortem.actionItems).toEqual([]);
+    expect(r.issues).toEqual(['actionItems: expected a list']);
+  });
+
+  it('the overdue reminders run over the sanitized postmortems instead of throwing', () => {
+    const bad = stored({ incidentId: 'inc-bad', actionItems: [{ ...good, dueAt: 'tomorrow' }, { ...good, title: 'real one' }] });
+    const other = stored({ incidentId: 'inc-other', actionItems: [{ ...good, title: 'elsewhere' }] });
+    const now = d('2026-12-02T09:00:00Z');
+    expect(() => overdueReminders({ postmortems: [bad, other], now })).toThrow();
+    const reminders = overdueReminders({ postmortems: [bad, other].map((p) => sanitizePostmortem(p).postmortem), now });
+    expect(reminders.map((r) => `${r.incidentId}:${r.title}`)).toEqual(['inc-bad:real one', 'inc-other:elsewhere']);
   });
 });

@@ -10,13 +10,15 @@ import {
   channelTopic,
   listReply,
   overduePost,
+  postmortemDraftText,
   reminderPost,
   type SlackBlock,
   type SlackMessage,
   statusPost,
   statusReply,
 } from '../../functions/src/domain/slack/messages';
-import { signSlackRequest, verifySlackSignature } from '../../functions/src/domain/slack/signature';
+import { signSlackRequest, SLACK_REQUEST_ID_TTL_SECONDS, slackRequestId, verifySlackSignature } from '../../functions/src/domain/slack/signature';
+import { attemptedWhat, FOREIGN_WORKSPACE_TEXT, ROLE_FOR_BUTTONS, roleForCommand, roleRefusalText, workspaceRefusal } from '../../functions/src/domain/slack/access';
 import { routeFor, slackConfigSchema } from '../../functions/src/domain/slack/slackConfig';
 import type { Effect, Incident } from '../../functions/src/domain/types';
 import { parseYaml } from '../../functions/src/domain/yamlConfig';
@@ -247,7 +249,16 @@ describe('parseInteraction', () => {
       responseUrl: 'https://hooks.slack.com/actions/T1/1/abc',
       channelId: 'C0INCIDENTS',
       messageTs: '1714564800.000100',
+      teamId: 'T1',
+      appId: 'A1',
     });
+  });
+
+  it('reads the workspace from team.id, else the user\'s team_id; null when Slack sent neither', () => {
+    const fromUser = parseInteraction(payload(ACKNOWLEDGE_ACTION_ID, 'inc_abc123', { team: null, api_app_id: undefined }));
+    expect(fromUser).toMatchObject({ ok: true, teamId: 'T1', appId: null });
+    const none = parseInteraction(payload(ACKNOWLEDGE_ACTION_ID, 'inc_abc123', { team: undefined, user: { id: 'U0ALICE' } }));
+    expect(none).toMatchObject({ ok: true, teamId: null });
   });
 
   it('reads the Resolve button', () => {
@@ -668,5 +679,83 @@ users:
   it('refuses mentions that are not Slack syntax', () => {
     const r = parseYaml('routing:\n  SEV1:\n    mentions: ["@oncall"]\n', slackConfigSchema, 'slack.yaml');
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('Slack access: the workspace', () => {
+  const ours = { teamId: 'T0OURS', appId: 'A0OURS' };
+
+  it('serves only the configured workspace and app', () => {
+    expect(workspaceRefusal({ teamId: 'T0OURS', appId: 'A0OURS' }, ours)).toBeNull();
+    expect(workspaceRefusal({ teamId: 'T0OTHER', appId: 'A0OURS' }, ours)).toBe('team_id "T0OTHER" is not the configured workspace SLACK_TEAM_ID=T0OURS');
+    expect(workspaceRefusal({ teamId: null, appId: 'A0OURS' }, ours)).toBe('team_id null is not the configured workspace SLACK_TEAM_ID=T0OURS');
+    expect(workspaceRefusal({ teamId: 'T0OURS', appId: 'A0EVIL' }, ours)).toBe('api_app_id "A0EVIL" is not the configured app SLACK_APP_ID=A0OURS');
+  });
+
+  it('checks nothing that is not configured', () => {
+    expect(workspaceRefusal({ teamId: 'T0ANY', appId: 'A0ANY' }, { teamId: null, appId: null })).toBeNull();
+    expect(workspaceRefusal({ teamId: 'T0OURS', appId: 'A0ANY' }, { teamId: 'T0OURS', appId: null })).toBeNull();
+  });
+
+  it('tells the other workspace nothing about ours', () => {
+    expect(FOREIGN_WORKSPACE_TEXT).not.toMatch(/T0|SLACK_TEAM_ID/);
+  });
+});
+
+describe('Slack access: roles', () => {
+  it('help (and the usage for a mistake) for anyone, reading for any role, changing for responders', () => {
+    expect(roleForCommand(parseSlashCommand('help'))).toBeNull();
+    expect(roleForCommand(parseSlashCommand('frobnicate'))).toBeNull();
+    expect(roleForCommand(parseSlashCommand('list'))).toBe('viewer');
+    expect(roleForCommand(parseSlashCommand('status'))).toBe('viewer');
+    for (const text of ['ack', 'mitigate', 'resolve', 'sev 4', 'note rolled back']) expect(roleForCommand(parseSlashCommand(text))).toBe('responder');
+    expect(ROLE_FOR_BUTTONS).toBe('responder');
+  });
+
+  it('says what was refused, and why, privately', () => {
+    const sev = parseSlashCommand('sev 4');
+    expect(attemptedWhat(sev)).toBe('change the severity of incidents');
+    expect(attemptedWhat({ kind: 'button', action: 'resolve' })).toBe('resolve incidents');
+    expect(attemptedWhat(parseSlashCommand('list'))).toBe('see incidents');
+    expect(roleRefusalText('resolve incidents', 'responder', { slackUserId: 'U0GUEST', uid: null, role: null })).toBe(
+      'You cannot resolve incidents from Slack: your Slack user is not linked to a user of the incident pipeline. ' +
+        'Ask an admin to give the pipeline user with your Slack email the responder role, or to map your Slack user in `config/slack.yaml` (`users:`).',
+    );
+    expect(roleRefusalText('see incidents', 'viewer', { slackUserId: 'U1', uid: 'uid<b>', role: null })).toBe(
+      'You cannot see incidents: your pipeline user (uid&lt;b&gt;) has no role. Ask an admin for the viewer role (`npm run role -- <email> viewer`).',
+    );
+    expect(roleRefusalText('change the severity of incidents', 'responder', { slackUserId: 'U1', uid: 'uid-v', role: 'viewer' })).toBe(
+      'You cannot change the severity of incidents: that needs the responder role, and yours is viewer.',
+    );
+  });
+});
+
+describe('slackRequestId (replays)', () => {
+  it('is the same for the same signed request and differs for any other', () => {
+    const sig = signSlackRequest('s', 1700000000, 'a=1');
+    expect(slackRequestId('1700000000', sig)).toBe(slackRequestId(' 1700000000 ', sig.toUpperCase()));
+    expect(slackRequestId('1700000000', sig)).toMatch(/^[0-9a-f]{64}$/);
+    expect(slackRequestId('1700000001', sig)).not.toBe(slackRequestId('1700000000', sig));
+    expect(slackRequestId('1700000000', signSlackRequest('s', 1700000000, 'a=2'))).not.toBe(slackRequestId('1700000000', sig));
+  });
+
+  it('is kept longer than the window on either side', () => {
+    expect(SLACK_REQUEST_ID_TTL_SECONDS).toBeGreaterThan(2 * 300);
+  });
+});
+
+describe('postmortemDraftText', () => {
+  it('escapes the owner, whatever a responder assigned as commander', () => {
+    const text = postmortemDraftText({ owner: '<!channel>', dueAt: new Date('2026-12-06T10:00:00Z') }, { refreshed: false });
+    expect(text).toBe(':memo: A postmortem draft was created, owned by &lt;!channel&gt;. It is due 2026-12-06.');
+    expect(stray(text)).toEqual([]);
+  });
+
+  it('mentions a Slack owner, and says when there is no owner or due date', () => {
+    expect(postmortemDraftText({ owner: 'slack:U0ALICE', dueAt: null }, { refreshed: false })).toBe(':memo: A postmortem draft was created, owned by <@U0ALICE>. It is optional for this severity.');
+    expect(postmortemDraftText({ owner: null, dueAt: null }, { refreshed: false })).toBe(':memo: A postmortem draft was created. It is optional for this severity.');
+    expect(postmortemDraftText({ owner: '<!channel>', dueAt: null }, { refreshed: true })).toBe(
+      ':memo: The postmortem picked up the new timeline (the incident was reopened and resolved again).',
+    );
   });
 });

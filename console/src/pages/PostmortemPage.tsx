@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { doc, serverTimestamp, updateDoc } from 'firebase/firestore';
-import { POSTMORTEM_TRANSITIONS, TEMPLATE_SECTIONS, type TextSectionKey } from '../../../functions/src/domain/postmortem';
+import { MAX_ACTION_ITEM_TITLE, MAX_ACTION_ITEMS, MAX_SECTION_LENGTH, POSTMORTEM_TRANSITIONS, TEMPLATE_SECTIONS, type TextSectionKey } from '../../../functions/src/domain/postmortem';
 import { formatDuration } from '../../../functions/src/domain/stats';
 import { Empty, ErrorNote, Section, SevBadge, VIEWER_TITLE } from '../components/ui';
 import { type Session, useDoc, useSession } from '../hooks';
@@ -233,6 +233,7 @@ function Editor({ session, id, pm }: { session: Session; id: string; pm: Postmor
                   <label for={`pm-${s.key}`}>{s.heading}</label>
                   <textarea id={`pm-${s.key}`}
                     rows={s.key === 'summary' ? 3 : 4}
+                    maxLength={MAX_SECTION_LENGTH}
                     placeholder={s.prompt}
                     value={texts[s.key]}
                     disabled={!editable}
@@ -258,7 +259,7 @@ function Editor({ session, id, pm }: { session: Session; id: string; pm: Postmor
                       <li key={n} class="item">
                         <div class="field">
                           <label for={`item-${n}-title`}>Title</label>
-                          <input id={`item-${n}-title`} type="text" value={a.title} disabled={!editable} onInput={(e) => upd({ title: e.currentTarget.value })} />
+                          <input id={`item-${n}-title`} type="text" maxLength={MAX_ACTION_ITEM_TITLE} value={a.title} disabled={!editable} onInput={(e) => upd({ title: e.currentTarget.value })} />
                         </div>
                         <div class="field">
                           <label for={`item-${n}-owner`}>Owner</label>
@@ -286,10 +287,11 @@ function Editor({ session, id, pm }: { session: Session; id: string; pm: Postmor
                     );
                   })}
                 </ul>
+                {items.length >= MAX_ACTION_ITEMS && <p class="muted small">At most {MAX_ACTION_ITEMS} action items per postmortem.</p>}
                 <button
                   type="button"
-                  disabled={!editable}
-                  title={disabledTitle}
+                  disabled={!editable || items.length >= MAX_ACTION_ITEMS}
+                  title={items.length >= MAX_ACTION_ITEMS ? `At most ${MAX_ACTION_ITEMS} action items` : disabledTitle}
                   onClick={() => {
                     setItems((list) => [...list, { title: '', owner: '', due: '', done: false }]);
                     edit();

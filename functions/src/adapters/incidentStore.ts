@@ -105,7 +105,9 @@ class FirestoreTx implements IncidentTx {
     const snap = await this.tx.get(updatesCol(incidentId).doc(updateId));
     if (!snap.exists) return null;
     const data = snap.data() ?? {};
-    return { data, processed: Boolean(data.processedAt), result: (data.result as StoredUpdate['result']) ?? null };
+    const response = data.via === 'slack' ? await this.tx.get(col.slackResponses().doc(updateId)) : null;
+    const url: unknown = response?.get('responseUrl');
+    return { data, processed: Boolean(data.processedAt), result: (data.result as StoredUpdate['result']) ?? null, responseUrl: typeof url === 'string' ? url : null };
   }
 
   async checklist(incidentId: string) {

@@ -27,6 +27,28 @@ export function loadScenario(nameOrPath: string): { scenario: Scenario; file: st
   return { scenario: parsed.value, file };
 }
 
+/** What a scenario name looks like: the file name in scenarios/ without `.yaml`. */
+export const SCENARIO_NAME = /^[a-z0-9-]{1,100}$/;
+
+/**
+ * Reads a shipped scenario by name only (the runDrill callable): the name is
+ * `[a-z0-9-]+` and the file is `scenarios/<name>.yaml`, resolved inside the
+ * scenarios directory, so no other file (package.json, .env) can be read.
+ */
+export function loadScenarioByName(name: string): { scenario: Scenario; file: string } {
+  if (!SCENARIO_NAME.test(name)) {
+    throw new Error(`"${name.slice(0, 100)}" is not a scenario name: names are lowercase letters, digits and - (the shipped ones are ${scenarioNames().join(', ')})`);
+  }
+  const dir = path.resolve(scenariosDir());
+  const file = [`${name}.yaml`, `${name}.yml`]
+    .map((f) => path.resolve(dir, f))
+    .find((f) => path.dirname(f) === dir && fs.existsSync(f) && fs.statSync(f).isFile());
+  if (!file) throw new Error(`no scenario "${name}": the shipped ones are ${scenarioNames().join(', ')}`);
+  const parsed = parseScenario(fs.readFileSync(file, 'utf8'), `scenarios/${path.basename(file)}`);
+  if (!parsed.ok) throw new ConfigError(parsed.issues);
+  return { scenario: parsed.value, file };
+}
+
 /** Validates every shipped scenario (the build calls this). */
 export function readScenarios(): Scenario[] {
   const issues = [];

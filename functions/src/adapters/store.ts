@@ -17,6 +17,10 @@ export const col = {
   slackState: () => db().collection('slackState'),
   reminders: () => db().collection('reminders'),
   statsContrib: () => db().collection('statsContrib'),
+  /** Slack request ids already handled (replays), kept until `expireAt` (TTL policy). Pipeline only. */
+  slackRequests: () => db().collection('slackRequests'),
+  /** The Slack response_url of an update written from Slack, by update id, kept until `expireAt` (TTL policy). Pipeline only. */
+  slackResponses: () => db().collection('slackResponses'),
 };
 
 export const incidentRef = (id: string) => col.incidents().doc(id);

@@ -1,7 +1,7 @@
 // Use case: POST /alertWebhook/{source}. Checks the credential, validates the
 // body, keeps what it refuses, and answers 202 only once the payload is on the
 // `alerts` topic.
-import { grafanaSignatureValid, type Headers, sentrySignatureValid, tokenMatches } from '../domain/auth';
+import { checkAlertCredential, type Headers, type SourceTokens } from '../domain/auth';
 import { splitByGroup } from '../domain/grouping';
 import { isAlertSource, knownSources, normalizePayload, parseJson } from '../domain/sources';
 import { ENVELOPE_FORMAT, envelopeOf, MAX_ALERTS_PER_MESSAGE } from '../domain/sources/envelope';
@@ -26,6 +26,10 @@ export interface HttpResult {
 
 export interface AlertWebhookDeps {
   token: string | null;
+  /** ALERT_WEBHOOK_TOKENS: per-source tokens (a source listed there accepts only its own). */
+  sourceTokens?: SourceTokens;
+  /** The clock that senders' timestamps are checked against. */
+  now?: () => Date;
   grafanaSecret: string | null;
   sentrySecret: string | null;
   publish(source: AlertSource, data: Buffer, attributes?: Record<string, string>): Promise<string>;
@@ -49,18 +53,13 @@ export async function handleAlertWebhook(req: HttpRequestLike, deps: AlertWebhoo
     const known = knownSources().join(', ');
     return { status: 404, body: { error: source ? `unknown source "${source}"` : 'no source in the path', sources: knownSources(), hint: `POST /alertWebhook/{source}, source one of ${known}` } };
   }
-  const authorized =
-    tokenMatches(req.headers, req.query, deps.token) ||
-    (source === 'grafana' && grafanaSignatureValid(req.headers, req.rawBody, deps.grafanaSecret)) ||
-    (source === 'sentry' && sentrySignatureValid(req.headers, req.rawBody, deps.sentrySecret));
-  if (!authorized) {
+  const credential = checkAlertCredential({
+    source, headers: req.headers, query: req.query, rawBody: req.rawBody, now: deps.now?.() ?? new Date(),
+    sharedToken: deps.token, sourceTokens: deps.sourceTokens ?? {}, grafanaSecret: deps.grafanaSecret, sentrySecret: deps.sentrySecret,
+  });
+  if (!credential.ok) {
     deps.log.rejected({ source, reason: 'unauthorized', status: 401 });
-    const why = deps.token ? 'a missing or wrong credential' : 'ALERT_WEBHOOK_TOKEN is not configured on the server';
-    return {
-      status: 401,
-      body: { error: `unauthorized: ${why}. Send "Authorization: Bearer <token>", HTTP Basic with the token as password, or ?token=<token>` },
-      headers: { 'WWW-Authenticate': 'Bearer realm="alerts", Basic realm="alerts"' },
-    };
+    return { status: 401, body: { error: credential.error }, headers: { 'WWW-Authenticate': 'Bearer realm="alerts", Basic realm="alerts"' } };
   }
   const raw = req.rawBody.toString('utf8');
   const reject = async (status: number, error: string, details: unknown[] = []) => {

@@ -25,8 +25,8 @@ export async function applyStatusUpdate(incidentId: string, updateId: string, de
     const at = deps.clock.now();
     const refuse = (reason: string): UpdateOutcome => {
       tx.answerUpdate(incidentId, updateId, { ok: false, reason }, at);
-      // An update from Slack that was refused is answered to the person who asked.
-      const responseUrl = typeof data.responseUrl === 'string' ? data.responseUrl : null;
+      // An update from Slack that was refused is answered to the person who asked (the URL is kept server-side).
+      const responseUrl = update.responseUrl;
       if (responseUrl) {
         tx.notify({ id: `${updateId}_reply`, incidentId, drill: false, notice: { kind: 'slack_reply', responseUrl, text: `Could not ${action.replace('_', ' ')}: ${reason}` } }, at);
       }

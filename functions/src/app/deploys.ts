@@ -3,7 +3,7 @@
 // onDeployWritten trigger then links the deploy to open incidents of its
 // service that it landed during.
 import { deployFromCloudBuild, deployLandsDuring, parseDeployEvent, type DeployRecord, toDeployRef } from '../domain/deploys';
-import { tokenMatches } from '../domain/auth';
+import { headerTokenMatches, queryToken } from '../domain/auth';
 import { decide, isRejected } from '../domain/incident';
 import { incidentPolicy } from '../domain/lifecycle';
 import type { Policy } from '../domain/policy';
@@ -31,8 +31,13 @@ export async function storeDeploy(deploy: DeployRecord): Promise<'stored' | 'dup
 /** POST /deployWebhook, with Bearer DEPLOY_WEBHOOK_TOKEN. */
 export async function handleDeployWebhook(req: HttpRequestLike, token: string | null, now: Date = new Date()): Promise<HttpResult> {
   if (req.method !== 'POST') return { status: 405, body: { error: `method ${req.method} is not allowed: send deploys with POST` }, headers: { Allow: 'POST' } };
-  if (!tokenMatches(req.headers, req.query, token)) {
-    const why = token ? 'a missing or wrong credential' : 'DEPLOY_WEBHOOK_TOKEN is not configured on the server';
+  if (!headerTokenMatches(req.headers, token)) {
+    // A token in a URL ends up in logs: deploy senders (CI jobs) can always set a header.
+    const why = !token
+      ? 'DEPLOY_WEBHOOK_TOKEN is not configured on the server'
+      : queryToken(req.query) !== null
+        ? '?token= is not accepted by the deploy webhook'
+        : 'a missing or wrong credential';
     return { status: 401, body: { error: `unauthorized: ${why}. Send "Authorization: Bearer <DEPLOY_WEBHOOK_TOKEN>"` }, headers: { 'WWW-Authenticate': 'Bearer realm="deploys"' } };
   }
   const raw = req.rawBody.toString('utf8');

@@ -2,7 +2,7 @@
 // playback to the playDrill task (one short task per second of the drill).
 import { parseScenario } from '../domain/drills/scenario';
 import { ConfigError, formatIssue } from '../domain/yamlConfig';
-import { loadScenario } from '../adapters/scenarioFiles';
+import { loadScenarioByName } from '../adapters/scenarioFiles';
 import { enqueueTask } from '../adapters/tasks';
 import { type PlayStep, playDrillStep, startDrill } from './drills';
 
@@ -14,9 +14,10 @@ export async function startDrillFromRequest(data: { scenario?: string; yaml?: st
     if (!parsed.ok) throw new Error(parsed.issues.map(formatIssue).join('\n'));
     scenario = parsed.value;
     name = scenario.name;
-  } else if (data.scenario && /^[\w.-]+$/.test(data.scenario)) {
+  } else if (typeof data.scenario === 'string' && data.scenario) {
+    // Only a shipped scenario, by name: never a path (the name is checked and resolved inside scenarios/).
     try {
-      scenario = loadScenario(data.scenario).scenario;
+      scenario = loadScenarioByName(data.scenario).scenario;
     } catch (e) {
       throw new Error(e instanceof ConfigError ? e.message : (e as Error).message);
     }

@@ -38,6 +38,8 @@ export interface StoredUpdate {
   data: Record<string, unknown>;
   processed: boolean;
   result: { ok: boolean; reason?: string } | null;
+  /** Where to answer a Slack user about it: kept server-side (slackResponses/{updateId}), never on the update. */
+  responseUrl: string | null;
 }
 
 /** An outbox message that is not an incident effect (a reply, a reminder, a report). */

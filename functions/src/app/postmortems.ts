@@ -3,11 +3,13 @@
 // incident resolves again; its markdown follows the responders' edits; and
 // publishing it closes the incident.
 import { Timestamp } from 'firebase-admin/firestore';
-import { type Postmortem, planPostmortem, renderMarkdown } from '../domain/postmortem';
 import type { Policy } from '../domain/policy';
+import { type Postmortem, planPostmortem, renderMarkdown, sanitizePostmortem } from '../domain/postmortem';
+import { postmortemDraftText } from '../domain/slack/messages';
 import type { Incident } from '../domain/types';
 import { decode } from '../adapters/firestoreCodec';
 import { db } from '../adapters/firebase';
+import { log } from '../adapters/logs';
 import { col, updatesCol } from '../adapters/store';
 import type { Deps } from './ports';
 
@@ -23,21 +25,31 @@ export function reminderDueAt(pm: Pick<Postmortem, 'status' | 'dueAt' | 'actionI
   return dates.length ? new Date(Math.min(...dates.map((d) => d.getTime()))) : null;
 }
 
+/**
+ * A stored postmortem, its responder-written fields re-validated: what cannot
+ * be used is left out and logged, never thrown (a retried trigger would throw
+ * on every retry, and one bad write would stop the daily reminders for all).
+ */
+export function usablePostmortem(incidentId: string, stored: Postmortem): Postmortem {
+  const { postmortem, issues } = sanitizePostmortem(stored);
+  if (issues.length) log.warn('postmortem fields skipped', { event: 'postmortem_invalid', incidentId, issues });
+  return postmortem;
+}
+
 /** Creates or refreshes the postmortem of a resolved incident (idempotent). */
 export async function syncPostmortem(incidentId: string, timeZone: string, deps: Deps & { policy: Policy }): Promise<'created' | 'updated' | 'unchanged' | 'none'> {
   return deps.store.run(async (tx) => {
     const incident = await tx.incident(incidentId);
     if (!incident) return 'none' as const;
-    const [previous, timeline] = [await tx.postmortem(incidentId), await tx.timeline(incidentId)];
+    const stored = await tx.postmortem(incidentId);
+    const previous = stored ? usablePostmortem(incidentId, stored) : null;
+    const timeline = await tx.timeline(incidentId);
     const at = deps.clock.now();
     const plan = planPostmortem({ incident, timeline, previous, now: at, policy: deps.policy, timeZone });
     if (!plan) return 'none' as const;
     if (!plan.changed) return 'unchanged' as const;
     tx.putPostmortem(incidentId, { ...plan.postmortem, reminderDueAt: reminderDueAt(plan.postmortem) });
-    const due = plan.postmortem.dueAt ? ` It is due ${plan.postmortem.dueAt.toISOString().slice(0, 10)}.` : ' It is optional for this severity.';
-    const text = previous
-      ? `:memo: The postmortem picked up the new timeline (the incident was reopened and resolved again).`
-      : `:memo: A postmortem draft was created${plan.postmortem.owner ? `, owned by ${plan.postmortem.owner}` : ''}.${due}`;
+    const text = postmortemDraftText(plan.postmortem, { refreshed: previous !== null });
     // One message per resolution: its id names the resolution, so a retried sync sends nothing twice.
     tx.notify({ id: `${incidentId}_postmortem_${plan.postmortem.resolvedAt.getTime()}`, incidentId, drill: incident.drill, notice: { kind: 'message', text, channelOnly: true } }, at);
     return previous ? ('updated' as const) : ('created' as const);
@@ -53,7 +65,8 @@ export async function postmortemEdited(incidentId: string, before: Postmortem | 
   await db().runTransaction(async (tx) => {
     const snap = await tx.get(ref);
     if (!snap.exists) return;
-    const pm = decode<Postmortem & { reminderDueAt?: Date | null }>(snap.data());
+    const stored = decode<Postmortem & { reminderDueAt?: Date | null }>(snap.data());
+    const pm = { ...usablePostmortem(incidentId, stored), reminderDueAt: stored.reminderDueAt };
     const markdown = renderMarkdown(pm, { timeZone });
     const due = reminderDueAt(pm);
     const patch: Record<string, unknown> = {};
@@ -71,7 +84,8 @@ export async function postmortemEdited(incidentId: string, before: Postmortem | 
     const update = updatesCol(incidentId).doc('postmortem-published');
     await db().runTransaction(async (tx) => {
       if ((await tx.get(update)).exists) return;
-      tx.create(update, { action: 'close', requestedBy: after.updatedBy ?? 'system', via: 'postmortem', requestedAt: now(), message: 'postmortem published' });
+      const by = typeof after.updatedBy === 'string' && after.updatedBy ? after.updatedBy : 'system';
+      tx.create(update, { action: 'close', requestedBy: by, via: 'postmortem', requestedAt: now(), message: 'postmortem published' });
     });
   }
 }

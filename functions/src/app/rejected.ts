@@ -1,8 +1,18 @@
-// Nothing is lost: every payload the pipeline refuses is kept with its reason.
+// Nothing is lost: every payload the pipeline refuses is kept with its reason,
+// for a while. Raw bodies can hold personal data (a Sentry event's user, a
+// request's headers): only admins read them (firestore.rules), and each one
+// carries `expireAt`, which a Firestore TTL policy on rejectedAlerts.expireAt
+// uses to delete it (README "Deploy").
 import { col } from '../adapters/store';
 
 /** Raw bodies are kept up to this size (a Firestore document holds at most 1 MiB). */
 export const RAW_CAP_BYTES = 256 * 1024;
+
+/** How long a refused payload is kept before the TTL policy deletes it. */
+export const REJECTED_RETENTION_DAYS = 30;
+
+/** When a payload refused at `receivedAt` expires. */
+export const rejectedExpiry = (receivedAt: Date) => new Date(receivedAt.getTime() + REJECTED_RETENTION_DAYS * 86_400_000);
 
 export interface RejectedInput {
   id?: string;
@@ -32,6 +42,7 @@ export async function storeRejected(r: RejectedInput): Promise<string> {
     reason: r.reason,
     details: r.details ?? [],
     receivedAt: r.now,
+    expireAt: rejectedExpiry(r.now),
     via: r.via,
     ...(r.messageId ? { messageId: r.messageId } : {}),
     ...(r.status ? { status: r.status } : {}),

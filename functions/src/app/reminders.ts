@@ -11,6 +11,7 @@ import { db } from '../adapters/firebase';
 import { log } from '../adapters/logs';
 import { queueNotice } from '../adapters/outbox';
 import { col } from '../adapters/store';
+import { usablePostmortem } from './postmortems';
 
 /** Queues a reminder unless one with this key was already sent. */
 async function sendOnce(key: string, incidentId: string, drill: boolean, notice: Notice, now: Date): Promise<boolean> {
@@ -38,7 +39,8 @@ export async function remindUnacknowledged(now: Date = new Date()): Promise<numb
 
 export async function remindOverdue(timeZone: string, now: Date = new Date()): Promise<number> {
   const snap = await col.postmortems().where('reminderDueAt', '<=', now).get();
-  const postmortems = snap.docs.map((d) => decode<Postmortem>({ ...d.data(), incidentId: d.id }));
+  // Each postmortem re-validated: one bad action item is skipped (and logged), never the whole schedule.
+  const postmortems = snap.docs.map((d) => usablePostmortem(d.id, decode<Postmortem>({ ...d.data(), incidentId: d.id })));
   let sent = 0;
   for (const r of overdueReminders({ postmortems, now, timeZone })) {
     const notice: Notice = { kind: 'overdue', key: r.key, itemKind: r.kind, title: r.title, owner: r.owner, daysOverdue: r.daysOverdue };

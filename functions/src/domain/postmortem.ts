@@ -1,7 +1,9 @@
 // Blameless postmortems (contract §4 `postmortems/{incidentId}`), as pure functions:
 //   planPostmortem({ incident, timeline, previous, now, policy }) → { postmortem, changed } | null
 //   renderMarkdown(postmortem, { timeZone }) → the document people read
+//   sanitizePostmortem(stored) → what the responders' fields hold that can be used, and what could not
 // No Firebase, no clock: time comes in as `now`.
+import { z } from 'zod';
 import type { PostmortemStatus } from './incident';
 import { formatDuration } from './duration';
 import { localTime } from './timeZones';
@@ -125,6 +127,74 @@ export const TEMPLATE_SECTIONS: readonly TemplateSection[] = [
 
 export const emptySections = (): TextSections =>
   Object.fromEntries(TEXT_SECTION_KEYS.map((k) => [k, ''])) as TextSections;
+
+// ---------------------------------------------------------------------------
+// What responders may write (firestore.rules checks the same limits)
+
+/** Longest text section, in characters. */
+export const MAX_SECTION_LENGTH = 20_000;
+/**
+ * Most action items in one postmortem. The rules check each item by index (no
+ * loops) within Firestore's 1,000 expressions per request: 10 is what fits.
+ */
+export const MAX_ACTION_ITEMS = 10;
+export const MAX_ACTION_ITEM_TITLE = 500;
+
+export const actionItemSchema = z.object({
+  title: z.string().max(MAX_ACTION_ITEM_TITLE),
+  owner: z.string().nullish().transform((v) => v ?? null),
+  dueAt: z.date({ error: 'dueAt must be a timestamp or null' }).nullish().transform((v) => v ?? null),
+  done: z.boolean({ error: 'done must be true or false' }),
+});
+
+export interface SanitizedPostmortem {
+  postmortem: Postmortem;
+  /** What was left out, e.g. `summary: expected text` or `actionItems.2.dueAt: dueAt must be a timestamp or null`. */
+  issues: string[];
+}
+
+const issueText = (prefix: string, e: z.ZodError) =>
+  e.issues.map((i) => `${[prefix, ...i.path.map(String)].join('.')}: ${i.message}`).join('; ');
+
+/**
+ * A stored postmortem as the pipeline can use it. The fields responders edit
+ * (text sections, action items) are re-validated: a section that is not text
+ * counts as empty (one too long is cut), an action item that is not
+ * `{title, owner, dueAt, done}` is left out, and each is reported, so one bad
+ * write never makes rendering or the reminders throw. The stored document is
+ * not changed.
+ */
+export function sanitizePostmortem(pm: Postmortem): SanitizedPostmortem {
+  const issues: string[] = [];
+  const raw = pm as unknown as Record<string, unknown>;
+  const sections = {} as TextSections;
+  for (const key of TEXT_SECTION_KEYS) {
+    const value = raw[key];
+    if (value === undefined || value === null) {
+      sections[key] = '';
+      continue;
+    }
+    if (typeof value !== 'string') {
+      sections[key] = '';
+      issues.push(`${key}: expected text, not ${Array.isArray(value) ? 'a list' : typeof value}`);
+    } else if (value.length > MAX_SECTION_LENGTH) {
+      sections[key] = value.slice(0, MAX_SECTION_LENGTH);
+      issues.push(`${key}: longer than ${MAX_SECTION_LENGTH} characters (cut)`);
+    } else sections[key] = value;
+  }
+  const items: ActionItem[] = [];
+  const rawItems = raw.actionItems;
+  if (Array.isArray(rawItems)) {
+    rawItems.forEach((item, i) => {
+      const parsed = actionItemSchema.safeParse(item);
+      if (parsed.success) items.push(parsed.data);
+      else issues.push(issueText(`actionItems.${i}`, parsed.error));
+    });
+  } else if (rawItems !== undefined && rawItems !== null) {
+    issues.push('actionItems: expected a list');
+  }
+  return { postmortem: { ...pm, ...sections, actionItems: items }, issues };
+}
 
 // ---------------------------------------------------------------------------
 // Status

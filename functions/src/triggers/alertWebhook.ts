@@ -1,7 +1,7 @@
 import { onRequest } from 'firebase-functions/v2/https';
-import { ALERT_WEBHOOK_TOKEN, GRAFANA_WEBHOOK_SECRET, readSecret, refuseMisconfigured, SENTRY_CLIENT_SECRET } from '../params';
+import { ALERT_WEBHOOK_TOKEN, ALERT_WEBHOOK_TOKENS, GRAFANA_WEBHOOK_SECRET, readSecret, refuseMisconfigured, SENTRY_CLIENT_SECRET } from '../params';
 
-const secrets = [ALERT_WEBHOOK_TOKEN, GRAFANA_WEBHOOK_SECRET, SENTRY_CLIENT_SECRET];
+const secrets = [ALERT_WEBHOOK_TOKEN, ALERT_WEBHOOK_TOKENS, GRAFANA_WEBHOOK_SECRET, SENTRY_CLIENT_SECRET];
 
 /**
  * POST /alertWebhook/{source}: authenticate, validate, enqueue on `alerts`.
@@ -15,6 +15,7 @@ export const alertWebhook = onRequest(
     const { serveAlertWebhook } = await import('../app/httpAdapters.js');
     await serveAlertWebhook(req, res, {
       token: readSecret(ALERT_WEBHOOK_TOKEN),
+      sourceTokens: readSecret(ALERT_WEBHOOK_TOKENS),
       grafanaSecret: readSecret(GRAFANA_WEBHOOK_SECRET),
       sentrySecret: readSecret(SENTRY_CLIENT_SECRET),
     });

@@ -1,11 +1,13 @@
 import { onRequest } from 'firebase-functions/v2/https';
-import { consoleUrl, readSecret, refuseMisconfigured, SLACK_API_URL, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET } from '../params';
+import { consoleUrl, readSecret, refuseMisconfigured, SLACK_API_URL, SLACK_APP_ID, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_TEAM_ID } from '../params';
 
 const settings = () => ({
   signingSecret: readSecret(SLACK_SIGNING_SECRET),
   token: readSecret(SLACK_BOT_TOKEN),
   apiUrl: SLACK_API_URL.value(),
   consoleUrl: consoleUrl(),
+  teamId: SLACK_TEAM_ID.value().trim() || null,
+  appId: SLACK_APP_ID.value().trim() || null,
 });
 
 const secrets = [SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN];

@@ -35,7 +35,8 @@ describe('applyStatusUpdate', () => {
 
   it('refuses a move the lifecycle forbids, leaves the incident as it was, and replies in Slack', async () => {
     const w = seeded();
-    w.store.putUpdate('inc-1', 'u2', { action: 'close', requestedBy: 'uid-alice', responseUrl: 'https://hooks.slack.test/r' });
+    w.store.putUpdate('inc-1', 'u2', { action: 'close', requestedBy: 'uid-alice', via: 'slack' });
+    w.store.slackResponses.set('u2', 'https://hooks.slack.test/r');
     const out = await applyStatusUpdate('inc-1', 'u2', w.deps);
     expect(out).toMatchObject({ ok: false, reason: 'cannot close a triggered incident: resolve it first' });
     expect(w.store.incidents.get('inc-1')?.status).toBe('triggered');

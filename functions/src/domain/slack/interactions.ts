@@ -21,6 +21,9 @@ const incidentId = z
 /** Unknown keys are dropped: Slack adds fields over time. */
 export const blockActionsSchema = z.object({
   type: z.literal('block_actions'),
+  /** The workspace and the app the click comes from (checked against SLACK_TEAM_ID / SLACK_APP_ID). */
+  team: z.object({ id: z.string().min(1) }).nullish(),
+  api_app_id: z.string().optional(),
   user: z.object({
     id: z.string().min(1),
     username: z.string().optional(),
@@ -58,6 +61,9 @@ export type ParsedInteraction =
       responseUrl: string | null;
       channelId: string | null;
       messageTs: string | null;
+      /** `team.id` (else the user's `team_id`) and `api_app_id`; null when Slack sent none. */
+      teamId: string | null;
+      appId: string | null;
     }
   | { ok: false; reason: string };
 
@@ -90,5 +96,7 @@ export function parseInteraction(payloadJson: string): ParsedInteraction {
     responseUrl: p.response_url ?? null,
     channelId: p.channel?.id ?? p.container?.channel_id ?? null,
     messageTs: p.message?.ts ?? p.container?.message_ts ?? null,
+    teamId: p.team?.id ?? p.user.team_id ?? null,
+    appId: p.api_app_id ?? null,
   };
 }

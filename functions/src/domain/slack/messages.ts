@@ -380,3 +380,14 @@ export function listReply(incidents: Incident[], opts: ReplyOptions = {}): Slack
     .join('; ');
   return done(`${heading}: ${summary}${sorted.length > 5 ? '; …' : ''}`, [sectionBlock(`*${heading}*`), ...sections]);
 }
+
+/**
+ * The post in the incident channel when a postmortem is drafted (or picks up a
+ * new timeline). The owner is a uid or `slack:U…`, i.e. whatever a responder
+ * assigned as commander: shown through actorDisplay, so `<!channel>` stays text.
+ */
+export function postmortemDraftText(pm: { owner: string | null; dueAt: Date | null }, opts: { refreshed: boolean }): string {
+  if (opts.refreshed) return ':memo: The postmortem picked up the new timeline (the incident was reopened and resolved again).';
+  const due = pm.dueAt ? ` It is due ${pm.dueAt.toISOString().slice(0, 10)}.` : ' It is optional for this severity.';
+  return `:memo: A postmortem draft was created${pm.owner ? `, owned by ${actorDisplay(pm.owner)}` : ''}.${due}`;
+}

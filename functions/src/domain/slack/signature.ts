@@ -1,7 +1,9 @@
 // Slack's v0 request signature (slash commands and button clicks):
 //   X-Slack-Signature: v0=<hex HMAC-SHA256(signing secret, "v0:<timestamp>:<raw body>")>
 //   X-Slack-Request-Timestamp: <unix seconds>
-// A request more than five minutes from `now`, in either direction, is refused (replays).
+// A request more than five minutes from `now`, in either direction, is refused,
+// and one seen before inside that window is a replay (slackRequestId names it).
+import { createHash } from 'node:crypto';
 import { hmacHex, safeEqual } from '../auth';
 
 /** How far a request's timestamp may be from now, in seconds. */
@@ -47,3 +49,15 @@ export function verifySlackSignature(input: SlackSignatureInput): SlackSignature
   if (!safeEqual(signature.toLowerCase(), expected)) return { ok: false, reason: 'X-Slack-Signature does not match the request body' };
   return { ok: true };
 }
+
+/**
+ * The id of one signed request: a hash of its timestamp and signature (the
+ * signature covers the body). A replay inside the five-minute window has the
+ * same id; the caller records each id once, for a little longer than the window.
+ */
+export function slackRequestId(timestamp: string, signature: string): string {
+  return createHash('sha256').update(`${timestamp.trim()}:${signature.trim().toLowerCase()}`).digest('hex');
+}
+
+/** How long a request id is kept: the window on both sides (a request may be up to 5 minutes early or late), plus a minute. */
+export const SLACK_REQUEST_ID_TTL_SECONDS = 2 * SLACK_SIGNATURE_WINDOW_SECONDS + 60;
