@@ -6,6 +6,7 @@ import { type LinksConfig, linksConfigSchema } from '../domain/links';
 import { type Policy, policySchema } from '../domain/policy';
 import { type SeverityRules, severityRulesSchema } from '../domain/severity';
 import { type SlackConfig, slackConfigSchema } from '../domain/slack/slackConfig';
+import { type StatusConfig, statusConfigSchema } from '../domain/statusPage';
 import { ConfigError, formatIssue, parseYamlOrThrow } from '../domain/yamlConfig';
 import { projectRoot } from './projectRoot';
 import { readRunbooks } from './runbookFiles';
@@ -23,6 +24,7 @@ export interface PipelineConfig {
   policy: Policy;
   links: LinksConfig;
   slack: SlackConfig;
+  status: StatusConfig;
 }
 
 let cached: PipelineConfig | undefined;
@@ -34,6 +36,7 @@ export function pipelineConfig(): PipelineConfig {
     policy: readConfigFile('policy.yaml', policySchema),
     links: readConfigFile('links.yaml', linksConfigSchema),
     slack: readConfigFile('slack.yaml', slackConfigSchema),
+    status: readConfigFile('status.yaml', statusConfigSchema),
   };
   return cached;
 }
@@ -62,6 +65,7 @@ export function validateProjectFiles(): { issues: string[]; summary: string } {
   attempt('policy file', () => (readConfigFile('policy.yaml', policySchema), 1));
   attempt('link templates', () => readConfigFile('links.yaml', linksConfigSchema).links.length);
   attempt('Slack config', () => (readConfigFile('slack.yaml', slackConfigSchema), 1));
+  attempt('status page components', () => readConfigFile('status.yaml', statusConfigSchema).components.length);
   attempt('runbooks', () => readRunbooks().length);
   attempt('drill scenarios', () => readScenarios().length);
   return { issues, summary: counts.join(', ') };
