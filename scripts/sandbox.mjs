@@ -24,8 +24,10 @@ const config = isolatedProject(`sandbox-${offset}`, {
   secrets: testConfig.secrets,
   portOffset: offset,
 });
+// The tests find the shifted Functions and Hosting ports here (FIRESTORE_EMULATOR_HOST & co. come from emulators:exec).
+const shiftedPorts = { FUNCTIONS_PORT: String(5001 + offset), HOSTING_PORT: String(5000 + offset) };
 console.log(`sandbox suite: ports shifted by ${offset}; Slack API expected at 127.0.0.1:${slackPort}`);
 const args = cmd.length
   ? ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(','), shellJoin(cmd)]
   : ['emulators:start', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(',')];
-process.exit(await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT } }));
+process.exit(await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, ...shiftedPorts } }));

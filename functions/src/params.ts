@@ -10,6 +10,8 @@ export const SLACK_SIGNING_SECRET = defineSecret('SLACK_SIGNING_SECRET');
 export const GRAFANA_WEBHOOK_SECRET = defineSecret('GRAFANA_WEBHOOK_SECRET');
 /** Verifies Sentry's Sentry-Hook-Signature (the integration's client secret); `none` = not used. */
 export const SENTRY_CLIENT_SECRET = defineSecret('SENTRY_CLIENT_SECRET');
+/** Signs the status page's confirm and unsubscribe links (HMAC-SHA256). */
+export const STATUS_LINK_SECRET = defineSecret('STATUS_LINK_SECRET');
 
 export const SLACK_API_URL = defineString('SLACK_API_URL', {
   default: 'https://slack.com/api/',

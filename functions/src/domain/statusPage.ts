@@ -16,6 +16,7 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
 import { stableId } from './hash';
+import { closedObject } from './yamlConfig';
 
 // ---- vocabulary ------------------------------------------------------------
 
@@ -92,8 +93,8 @@ export function worstStatus(statuses: Iterable<ComponentStatus | null | undefine
 
 // ---- config/status.yaml ----------------------------------------------------
 
-const componentSchema = z
-  .object({
+const componentSchema = closedObject(
+  {
     id: z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'a component id is lowercase letters, digits and -, at most 40 characters (it appears in public URLs and document ids)'),
@@ -101,23 +102,26 @@ const componentSchema = z
     /** The services (as alerts name them, any case) whose incidents affect this component. */
     services: z.array(z.string().trim().min(1)).min(1, 'a component covers at least one service'),
     description: z.string().trim().max(300).optional(),
-  })
-  .strict();
+  },
+  'a component',
+  'a component is { id, name, services: [...] }',
+);
 
-export const statusConfigSchema = z
-  .object({
+export const statusConfigSchema = closedObject(
+  {
     /** The page's heading, e.g. "Example Shop status". */
     title: z.string().trim().min(1).max(100).default('System status'),
     components: z.array(componentSchema).default([]),
-  })
-  .strict()
-  .superRefine((config, ctx) => {
-    const seen = new Set<string>();
-    config.components.forEach((c, i) => {
-      if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: ['components', i, 'id'], message: `duplicate component id "${c.id}"` });
-      seen.add(c.id);
-    });
+  },
+  'config/status.yaml',
+  'config/status.yaml is a map with `components:`',
+).superRefine((config, ctx) => {
+  const seen = new Set<string>();
+  config.components.forEach((c, i) => {
+    if (seen.has(c.id)) ctx.addIssue({ code: 'custom', path: ['components', i, 'id'], message: `duplicate component id "${c.id}"` });
+    seen.add(c.id);
   });
+});
 
 export type StatusConfig = z.output<typeof statusConfigSchema>;
 export type StatusComponent = StatusConfig['components'][number];
