@@ -52,7 +52,7 @@ describe('Firestore REST values', () => {
       const calls: { url: string; init: RequestInit | undefined }[] = [];
       vi.stubGlobal('fetch', async (url: string, init?: RequestInit) => {
         calls.push({ url, init });
-        if (url.includes('/summary?') || url.endsWith('/incidents?orderBy=startedAt+desc&pageSize=20')) {
+        if (url.includes('/summary?') || url.endsWith('/incidents?orderBy=startedAt%20desc&pageSize=20')) {
           return new Response(JSON.stringify({ documents: [{ name: 'x/statusPage/summary/incidents/p1', fields: { title: { stringValue: 'T' } } }] }));
         }
         return new Response('{"error":{}}', { status: 404, statusText: 'Not Found' });
@@ -63,7 +63,7 @@ describe('Firestore REST values', () => {
       expect(await db.list('statusPage/summary/incidents', { orderBy: 'startedAt desc', pageSize: 20 })).toEqual([{ id: 'p1', title: 'T' }]);
       expect(calls.map((c) => c.url)).toEqual([
         'http://127.0.0.1:28080/v1/projects/demo-incidents/databases/(default)/documents/statusPage/summary',
-        'http://127.0.0.1:28080/v1/projects/demo-incidents/databases/(default)/documents/statusPage/summary/incidents?orderBy=startedAt+desc&pageSize=20',
+        'http://127.0.0.1:28080/v1/projects/demo-incidents/databases/(default)/documents/statusPage/summary/incidents?orderBy=startedAt%20desc&pageSize=20',
       ]);
       expect(calls.map((c) => [c.init?.credentials, (c.init as { cache?: string } | undefined)?.cache])).toEqual([
         ['omit', 'no-store'],

@@ -82,9 +82,8 @@ export function firestoreRest(base: string): FirestoreRest {
       return doc ? decodeDocument(doc) : null;
     },
     async list(path, options = {}) {
-      const q = new URLSearchParams();
-      if (options.orderBy) q.set('orderBy', options.orderBy);
-      q.set('pageSize', String(options.pageSize ?? 50));
+      // encodeURIComponent, not URLSearchParams: Firestore reads `+` in orderBy literally ("startedAt+desc" is refused).
+      const q = [options.orderBy ? `orderBy=${encodeURIComponent(options.orderBy)}` : null, `pageSize=${options.pageSize ?? 50}`].filter(Boolean).join('&');
       const body = (await readJson(`${url(path)}?${q}`)) as { documents?: RestDocument[] } | null;
       return (body?.documents ?? []).map(decodeDocument);
     },

@@ -76,18 +76,17 @@ export async function createMails(mails: MailWrite[]): Promise<number> {
   let created = 0;
   const writer = db().bulkWriter();
   writer.onWriteError((e) => e.code !== 6 && e.failedAttempts < 5); // 6 = ALREADY_EXISTS: sent before
-  await Promise.all(
-    mails.map((m) => {
-      const ref = db().collection(STATUS_COLLECTIONS.mail).doc(m.id);
-      return writer.create(ref, m.data).then(
-        () => created++,
-        (e: { code?: number }) => {
-          if (e.code !== 6) throw e;
-        },
-      );
-    }),
+  const pending = mails.map((m) =>
+    writer.create(db().collection(STATUS_COLLECTIONS.mail).doc(m.id), m.data).then(
+      () => created++,
+      (e: { code?: number }) => {
+        if (e.code !== 6) throw e;
+      },
+    ),
   );
+  // BulkWriter sends on close (or when a batch fills): close first, then collect each write's outcome.
   await writer.close();
+  await Promise.all(pending);
   return created;
 }
 
