@@ -193,6 +193,7 @@ describe('public status page', { timeout: 180_000 }, () => {
     expect(Date.now() - published).toBeLessThan(20_000);
     expect(await page.locator('#overall').textContent()).toBe('Some systems are degraded');
     expect(await page.locator('[data-component="checkout"] .badge').textContent()).toBe('Degraded performance');
+    expect(await page.getByRole('article', { name: 'Some orders cannot be placed' }).locator('.incident-meta .badge').textContent()).toBe('Degraded performance');
 
     fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });

@@ -604,6 +604,7 @@ describe('slack config and routeFor', () => {
       channelPrefix: 'inc',
       coalesceSeconds: 10,
       routeDrills: false,
+      stakeholders: {},
     });
   });
 

@@ -3,7 +3,7 @@
 // writer (functions/src/domain/statusPage.ts) → REST → reader.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeDocument, decodeValue, documentsBase, firestoreRest, type RestValue } from '../../console/src/status/firestoreRest';
-import { dailyStatuses as pageDailyStatuses, historySummary, pageData } from '../../console/src/status/model';
+import { currentStatus, dailyStatuses as pageDailyStatuses, historySummary, pageData } from '../../console/src/status/model';
 import { applyPublicUpdate, dailyStatuses, rollHistory, statusConfigSchema, type StatusPageState, type StatusWrite } from '../../functions/src/domain/statusPage';
 import { at, T0 } from '../support/factories';
 
@@ -138,6 +138,13 @@ describe('the page reads what the pipeline writes', () => {
   it('before anything is published: the build-time components, operational, and no incidents', () => {
     const d = pageData(null, [], [], FALLBACK);
     expect(d).toEqual({ title: 'Acme (build time)', status: 'operational', components: [{ id: 'checkout', name: 'Checkout', description: null, status: 'operational' }], active: [], past: [], history: {}, updatedAt: null });
+  });
+
+  it('an open incident shows its status now (its worst component), a resolved one operational', () => {
+    expect(currentStatus({ componentStatus: { checkout: 'degraded', search: 'partial_outage' }, impact: 'major_outage', resolvedAt: null })).toBe('partial_outage');
+    expect(currentStatus({ componentStatus: {}, impact: 'degraded', resolvedAt: null })).toBe('degraded');
+    expect(currentStatus({ componentStatus: { checkout: 'major_outage' }, impact: 'major_outage', resolvedAt: T0 })).toBe('operational');
+    expect(data.active.map(currentStatus)).toEqual(['major_outage']);
   });
 
   it('history bars have a text alternative', () => {

@@ -186,6 +186,16 @@ export function historySummary(days: { status: ComponentStatus }[]): string {
   return `Last ${days.length} days: ${parts.join(', ')}; operational otherwise`;
 }
 
+const RANK = (s: ComponentStatus) => COMPONENT_STATUSES.indexOf(s);
+
+/** An open incident's status now: the worst of its components (its impact when it names none); operational once resolved. */
+export function currentStatus(i: Pick<PageIncident, 'componentStatus' | 'impact' | 'resolvedAt'>): ComponentStatus {
+  if (i.resolvedAt) return 'operational';
+  const values = Object.values(i.componentStatus);
+  if (values.length === 0) return i.impact;
+  return values.reduce((worst, s) => (RANK(s) > RANK(worst) ? s : worst), 'operational' as ComponentStatus);
+}
+
 /** The names of an incident's components, in the page's order. */
 export function componentNames(components: PageComponent[], ids: string[]): string[] {
   return ids.map((id) => components.find((c) => c.id === id)?.name ?? id);

@@ -1,7 +1,7 @@
 // Renders the status page into the static markup of status.html. Every piece
 // of text goes through textContent (never innerHTML): published messages are
 // shown exactly as written.
-import { componentNames, dailyStatuses, historySummary, OVERALL_LABELS, type PageData, type PageIncident, PHASE_LABELS, STATUS_LABELS } from './model';
+import { componentNames, currentStatus, dailyStatuses, historySummary, OVERALL_LABELS, type PageData, type PageIncident, PHASE_LABELS, STATUS_LABELS } from './model';
 
 type Child = Node | string | null | undefined | false;
 
@@ -43,7 +43,7 @@ function incidentArticle(data: PageData, i: PageIncident, open: boolean): HTMLEl
   const meta = h(
     'p',
     { class: 'incident-meta' },
-    badge(i.resolvedAt ? 'operational' : i.impact, i.resolvedAt ? 'Resolved' : STATUS_LABELS[i.impact]),
+    badge(currentStatus(i), i.resolvedAt ? 'Resolved' : STATUS_LABELS[currentStatus(i)]),
     names.length ? ` Affects ${names.join(', ')}.` : '',
     ' Started ',
     time(i.startedAt),
@@ -52,7 +52,7 @@ function incidentArticle(data: PageData, i: PageIncident, open: boolean): HTMLEl
     '.',
   );
   const heading = h('h3', { id: `incident-${i.publicId}-title` }, i.title);
-  if (open) return h('article', { class: 'incident', id: `incident-${i.publicId}`, 'aria-labelledby': heading.id }, heading, meta, updates);
+  if (open) return h('article', { class: `incident s-${currentStatus(i)}`, id: `incident-${i.publicId}`, 'aria-labelledby': heading.id }, heading, meta, updates);
   const details = h('details', {}, h('summary', {}, `${i.updates.length} ${i.updates.length === 1 ? 'update' : 'updates'}`), updates);
   if (location.hash === `#incident-${i.publicId}`) details.open = true;
   return h('article', { class: 'incident past', id: `incident-${i.publicId}`, 'aria-labelledby': heading.id }, heading, meta, details);
