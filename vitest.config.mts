@@ -15,6 +15,14 @@ export default defineConfig({
       },
       {
         test: {
+          // Reads the built functions (npm test builds first): what a deploy would create.
+          name: 'deploy',
+          include: ['test/deploy/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
           name: 'emulator',
           include: ['test/emulator/**/*.test.ts', 'test/rules/**/*.test.ts', 'test/e2e/**/*.test.ts'],
           environment: 'node',

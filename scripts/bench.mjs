@@ -3,6 +3,7 @@
 // prints how each figure was measured. The last line is one JSON object.
 //   --rate N   storm publish rate in messages/s (default 10)
 //   --quick    skip the emulator phases (micro-benchmarks and cold start only)
+import './lib/node22.mjs';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';

@@ -2,6 +2,7 @@
 // npm run build: compile the functions, validate every config file, runbook
 // and drill scenario (a broken file fails the build with its path and line),
 // then build the responder console.
+import './lib/node22.mjs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { ROOT } from './lib/emulators.mjs';

@@ -6,6 +6,7 @@
 // npm run drill -- --from-incident <incidentId> [--out FILE] [--run ...]
 //   Replays a stored incident: writes its alert sequence as a scenario file.
 // npm run drill -- --list
+import './lib/node22.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { getFirestore } from 'firebase-admin/firestore';
@@ -29,14 +30,20 @@ async function run(scenario, name) {
   const drillId = await drills.startDrill({ scenario, scenarioName: name, startedBy: `cli:${process.env.USER ?? 'local'}`, service: opt('--service') ?? null, speed });
   console.log(`drill ${drillId}: "${scenario.name}" on service ${opt('--service') ?? scenario.service}${speed > 1 ? ` at ${speed}× speed` : ''}`);
   console.log(`  expected: acknowledge within ${scenario.expect.acknowledgeWithinSeconds} s; runbook steps: ${scenario.expect.runbookSteps.length}; time limit ${scenario.timeLimitMinutes} min`);
+  // The same steps the playDrill task plays; here this process waits between them.
   let last = -1;
-  const sent = await drills.playDrill(drillId, (i, total) => {
-    const pct = Math.floor((i / total) * 10);
+  let sent = 0;
+  for (let step = { index: 0 }; step; ) {
+    const outcome = await drills.playDrillStep(drillId, step);
+    sent += outcome.sent;
+    const pct = Math.floor((sent / Math.max(1, outcome.total)) * 10);
     if (pct !== last) {
       last = pct;
-      process.stdout.write(`  alerts sent: ${i}/${total}\n`);
+      process.stdout.write(`  alerts sent: ${sent}/${outcome.total}\n`);
     }
-  });
+    step = outcome.next?.step;
+    if (outcome.next) await new Promise((r) => setTimeout(r, Math.max(0, outcome.next.at.getTime() - Date.now())));
+  }
   console.log(`  all ${sent} alerts published. The incidents are flagged [DRILL] and announced in the training channel.`);
   if (args.includes('--no-wait')) return;
   const ref = getFirestore(target.app).doc(`drills/${drillId}`);

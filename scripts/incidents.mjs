@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // npm run incidents [-- --all] [--project ID]: the latest incidents, newest first.
+import './lib/node22.mjs';
 import { getFirestore } from 'firebase-admin/firestore';
 import { adminTarget, explain } from './lib/admin.mjs';
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // npm run postmortem -- <incidentId> [--project ID]: prints the postmortem's markdown.
+import './lib/node22.mjs';
 import { getFirestore } from 'firebase-admin/firestore';
 import { adminTarget, explain } from './lib/admin.mjs';
 

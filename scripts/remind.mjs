@@ -4,6 +4,7 @@
 // functions remindUnacknowledged and remindOverdue. On the emulators this is
 // the way to fire them on demand (the Functions emulator cannot trigger
 // 2nd-gen scheduled functions from their firebase-schedule-* topics).
+import './lib/node22.mjs';
 import { adminTarget, builtModule, explain } from './lib/admin.mjs';
 
 const target = adminTarget(process.argv.slice(2));

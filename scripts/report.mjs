@@ -3,6 +3,7 @@
 // Prints the insights (stats/): incidents, MTTA, MTTR, deploys, failed deploys
 // and change failure rate per period and scope; --svg also writes a chart of
 // incidents and deploys per week; --json prints the rows as JSON.
+import './lib/node22.mjs';
 import fs from 'node:fs';
 import { getFirestore } from 'firebase-admin/firestore';
 import { adminTarget, builtModule, explain } from './lib/admin.mjs';

@@ -2,6 +2,7 @@
 // npm run role -- <email> <viewer|responder|admin|none> [--password P] [--project ID]
 // Sets the `role` custom claim that the security rules read. On the emulators
 // (the default), creates the user first if needed.
+import './lib/node22.mjs';
 import { getAuth } from 'firebase-admin/auth';
 import { adminTarget, explain } from './lib/admin.mjs';
 

@@ -3,12 +3,13 @@
 // (default 10000: Firestore 18080, Functions 15001, Auth 19099, Hosting 15000...),
 // with the test secrets, so it can run beside `npm start` or `npm test`.
 // Usage: node scripts/sandbox.mjs [--offset N] [-- CMD ...]   (no CMD: runs until Ctrl-C)
+import './lib/node22.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { emulatorEnvironmentOr, FIREBASE_BIN, ROOT } from './lib/emulators.mjs';
 import { isolatedProject } from './lib/project.mjs';
 import { run, shellJoin } from './lib/run.mjs';
-import { emulatorsToRun } from './lib/suite.mjs';
+import { emulatorsToRun, taskTimerFor } from './lib/suite.mjs';
 
 const argv = process.argv.slice(2);
 const dd = argv.indexOf('--');
@@ -30,4 +31,7 @@ console.log(`sandbox suite: ports shifted by ${offset}; Slack API expected at 12
 const args = cmd.length
   ? ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(','), shellJoin(cmd)]
   : ['emulators:start', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(',')];
-process.exit(await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, ...shiftedPorts } }));
+const timer = await taskTimerFor(testConfig.projectId, config);
+const code = await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, ...timer.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, ...shiftedPorts } });
+await timer.close();
+process.exit(code);

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // npm start: build, then run the whole pipeline on the Firebase Emulator Suite
 // (project demo-incidents) until Ctrl-C, and print the endpoints.
+import './lib/node22.mjs';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { emulatorEnvironmentOr, FIREBASE_BIN, ROOT } from './lib/emulators.mjs';
-import { emulatorsToRun, ensureLocalSecrets, functionsUrl, PROJECT_ID } from './lib/suite.mjs';
+import { emulatorsToRun, ensureLocalSecrets, functionsUrl, PROJECT_ID, taskTimerFor } from './lib/suite.mjs';
 import { run, seconds } from './lib/run.mjs';
 
 const started = Date.now();
@@ -15,7 +16,7 @@ const fail = (msg) => {
 };
 
 if (!fs.existsSync(path.join(ROOT, 'node_modules'))) fail('dependencies are missing: run `npm install` first.');
-if (Number(process.versions.node.split('.')[0]) < 20) fail(`Node.js 20 or newer is needed; this is ${process.version}.`);
+
 
 if ((await run(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT })) !== 0) {
   fail('the build failed (see above); fix it and run npm start again.');
@@ -28,9 +29,10 @@ const setup = emulatorEnvironmentOr(fail);
 for (const note of setup.notes) console.log(`Using ${note}`);
 
 const only = emulatorsToRun();
+const timer = await taskTimerFor(PROJECT_ID);
 const child = spawn(FIREBASE_BIN, ['emulators:start', '--project', PROJECT_ID, '--only', only.join(',')], {
   cwd: ROOT,
-  env: setup.env,
+  env: { ...setup.env, ...timer.env },
   stdio: ['inherit', 'pipe', 'pipe'],
 });
 

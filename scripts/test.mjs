@@ -1,28 +1,30 @@
 #!/usr/bin/env node
 // npm test: typecheck, lint (with the import-boundary check), build, unit tests,
 // then every emulator test inside one `firebase emulators:exec` run.
-// Usage: npm test [-- step...]   steps: typecheck lint build unit emulator
+// Usage: npm test [-- step...]   steps: typecheck lint build unit deploy emulator
 //        extra vitest arguments after `--`, e.g. npm test -- emulator -- -t ingest
+import './lib/node22.mjs';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { emulatorEnvironmentOr, FIREBASE_BIN, ROOT } from './lib/emulators.mjs';
 import { isolatedProject } from './lib/project.mjs';
 import { freePort, run, seconds, shellJoin } from './lib/run.mjs';
-import { emulatorsToRun } from './lib/suite.mjs';
+import { emulatorsToRun, taskTimerFor } from './lib/suite.mjs';
+import { findTool, installCommand, needsOf } from '../test/support/tools.mjs';
 
 const bin = (name) => path.join(ROOT, 'node_modules', '.bin', name);
 const argv = process.argv.slice(2);
 const dashdash = argv.indexOf('--');
 const wanted = dashdash >= 0 ? argv.slice(0, dashdash) : argv;
 const vitestArgs = dashdash >= 0 ? argv.slice(dashdash + 1) : [];
-const ALL = ['typecheck', 'lint', 'build', 'unit', 'emulator'];
+const ALL = ['typecheck', 'lint', 'build', 'unit', 'deploy', 'emulator'];
 const unknown = wanted.filter((s) => !ALL.includes(s));
 if (unknown.length) {
   console.error(`npm test: unknown step(s) ${unknown.join(', ')}; steps are ${ALL.join(', ')}`);
   process.exit(2);
 }
-const steps = wanted.length ? ALL.filter((s) => wanted.includes(s) || (s === 'build' && wanted.includes('emulator'))) : ALL;
+const steps = wanted.length ? ALL.filter((s) => wanted.includes(s) || (s === 'build' && (wanted.includes('emulator') || wanted.includes('deploy')))) : ALL;
 const testConfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'support', 'testConfig.json'), 'utf8'));
 
 function portInUse(port) {
@@ -33,7 +35,39 @@ function portInUse(port) {
   });
 }
 
+/**
+ * Emulator test files whose programs (their `// needs:` line) are missing.
+ * Without CI they are left out and listed after the summary; with CI=true
+ * (where .ci/run installs them) a missing program is a failure.
+ */
+function filesNeedingMissingTools() {
+  const out = [];
+  const walk = (dir) => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.test.ts')) {
+        const text = fs.readFileSync(p, 'utf8');
+        const missing = needsOf(text).filter((t) => !findTool(t));
+        if (missing.length) out.push({ file: path.relative(ROOT, p), missing, tests: [...text.matchAll(/^\s*it\(\s*(['"`])(.+?)\1/gm)].map((m) => m[2]) });
+      }
+    }
+  };
+  for (const d of ['emulator', 'rules', 'e2e']) if (fs.existsSync(path.join(ROOT, 'test', d))) walk(path.join(ROOT, 'test', d));
+  return out;
+}
+
+const notRun = [];
+
 async function emulatorStep() {
+  const lacking = filesNeedingMissingTools();
+  if (lacking.length && process.env.CI === 'true') {
+    for (const l of lacking) console.error(`${l.file} needs ${l.missing.join(', ')}, which is not installed`);
+    console.error(`CI=true: every test must run. Install them: ${installCommand(lacking.flatMap((l) => l.missing))}`);
+    return 1;
+  }
+  notRun.push(...lacking);
+
   const ports = [4400, 8080, 8085, 5001, 9099, 9499, 5000];
   const busy = [];
   for (const p of ports) if (await portInUse(p)) busy.push(p);
@@ -48,11 +82,16 @@ async function emulatorStep() {
     params: { ...testConfig.params, SLACK_API_URL: `http://127.0.0.1:${slackPort}/api/` },
     secrets: testConfig.secrets,
   });
-  const script = shellJoin([bin('vitest'), 'run', '--project', 'emulator', ...reportTo('emulator'), ...vitestArgs]);
-  return run(FIREBASE_BIN, ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(','), script], {
-    cwd: ROOT,
-    env: { ...setup.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, TEST_PROJECT_DIR: path.dirname(config) },
-  });
+  const script = shellJoin([bin('vitest'), 'run', '--project', 'emulator', ...lacking.flatMap((l) => ['--exclude', l.file]), ...reportTo('emulator'), ...vitestArgs]);
+  const timer = await taskTimerFor(testConfig.projectId, config);
+  try {
+    return await run(FIREBASE_BIN, ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(','), script], {
+      cwd: ROOT,
+      env: { ...setup.env, ...timer.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, TEST_PROJECT_DIR: path.dirname(config) },
+    });
+  } finally {
+    await timer.close();
+  }
 }
 
 const STEPS = {
@@ -60,6 +99,7 @@ const STEPS = {
   lint: () => run(bin('eslint'), ['--max-warnings=0', '.'], { cwd: ROOT }),
   build: () => run(process.execPath, [path.join(ROOT, 'scripts', 'build.mjs')], { cwd: ROOT }),
   unit: () => run(bin('vitest'), ['run', '--project', 'unit', ...reportTo('unit'), ...vitestArgs], { cwd: ROOT }),
+  deploy: () => run(bin('vitest'), ['run', '--project', 'deploy', ...reportTo('deploy'), ...vitestArgs], { cwd: ROOT }),
   emulator: emulatorStep,
 };
 
@@ -111,5 +151,13 @@ console.log('\nnpm test summary');
 for (const r of results) console.log(`  ${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.step.padEnd(10)} ${seconds(r.ms)}`);
 const skipped = steps.slice(results.length);
 if (skipped.length) console.log(`  not run after the failure: ${skipped.join(', ')}`);
+if (notRun.length) {
+  console.log(`  not run: ${notRun.reduce((n, l) => n + l.tests.length, 0)} tests in ${notRun.length} files need programs this machine lacks`);
+  for (const l of notRun) {
+    console.log(`    ${l.file} (needs ${l.missing.join(', ')})`);
+    for (const t of l.tests) console.log(`      - ${t}`);
+  }
+  console.log(`  install them with: ${installCommand(notRun.flatMap((l) => l.missing))}   (CI=true requires them)`);
+}
 console.log(`  total ${seconds(Date.now() - t0)}`);
 process.exit(results.every((r) => r.code === 0) && skipped.length === 0 ? 0 : 1);

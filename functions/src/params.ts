@@ -1,6 +1,8 @@
 // Every secret and param of the pipeline, declared once (contract §1).
 // Read them with `.value()` inside a handler, never at import time.
 import { defineSecret, defineString } from 'firebase-functions/params';
+import * as logger from 'firebase-functions/logger';
+import { isLoopbackUrl, secretProblem } from './domain/secrets';
 
 export const ALERT_WEBHOOK_TOKEN = defineSecret('ALERT_WEBHOOK_TOKEN');
 export const DEPLOY_WEBHOOK_TOKEN = defineSecret('DEPLOY_WEBHOOK_TOKEN');
@@ -33,6 +35,58 @@ export const REMINDER_TIME_ZONE = defineString('REMINDER_TIME_ZONE', {
   default: 'Etc/UTC',
   description: 'Time zone of the scheduled reminders',
 });
+
+type Secret = ReturnType<typeof defineSecret>;
+
+/** The shortest value each secret can have in production (Slack signing secrets are 32 hex digits). */
+const MIN_LENGTH: Record<string, number> = { SLACK_SIGNING_SECRET: 32 };
+const DEFAULT_MIN_LENGTH = 16;
+
+const onEmulator = () => process.env.FUNCTIONS_EMULATOR === 'true';
+
+/**
+ * Outside the emulator: the secrets among `secrets` that are set (not `none`)
+ * but left at a published local default or too short, each logged as an
+ * error that names it. On the emulator the local defaults are the point.
+ */
+export function misconfiguredSecrets(secrets: Secret[]): string[] {
+  if (onEmulator()) return [];
+  const problems: string[] = [];
+  for (const secret of secrets) {
+    const value = readSecret(secret);
+    if (value === null) continue;
+    const problem = secretProblem(secret.name, value, MIN_LENGTH[secret.name] ?? DEFAULT_MIN_LENGTH);
+    if (problem) {
+      problems.push(secret.name);
+      logger.error(problem, { event: 'secret_misconfigured', secret: secret.name });
+    }
+  }
+  return problems;
+}
+
+/**
+ * For a public HTTP function: answers 503 (and returns true) when one of its
+ * secrets is misconfigured, so a published default never guards production.
+ */
+export function refuseMisconfigured(res: { status(n: number): { json(b: unknown): unknown }; set(k: string, v: string): unknown }, secrets: Secret[]): boolean {
+  const bad = misconfiguredSecrets(secrets);
+  if (bad.length === 0) return false;
+  res.set('Retry-After', '300');
+  res.status(503).json({ error: 'this endpoint is not configured yet: a secret it needs still has a placeholder value (its operators can see which in the function logs)' });
+  return true;
+}
+
+let consoleUrlChecked = false;
+
+/** CONSOLE_URL, with an error logged (once per instance) when production links would point at a loopback address. */
+export function consoleUrl(): string {
+  const url = CONSOLE_URL.value();
+  if (!consoleUrlChecked && !onEmulator() && isLoopbackUrl(url)) {
+    logger.error(`CONSOLE_URL is ${url}, a loopback address: links in Slack, emails and SMS will not open for anyone. Set CONSOLE_URL in .env.<project-id> (e.g. https://<project-id>.web.app).`, { event: 'config_error', param: 'CONSOLE_URL' });
+  }
+  consoleUrlChecked = true;
+  return url;
+}
 
 /** A secret that was never set, or set to a placeholder, counts as absent. */
 export function optionalSecret(value: string | undefined): string | null {

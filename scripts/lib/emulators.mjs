@@ -134,7 +134,10 @@ export function emulatorEnvironment(base = process.env) {
   const { javaHome, major } = findJava();
   // A busy 2-core machine can take longer than the default 30 s to start a
   // function worker; the emulator then drops the event. Give it 2 minutes.
-  const env = { FUNCTIONS_DISCOVERY_TIMEOUT: '120', ...base, METADATA_SERVER_DETECTION: 'none', JAVA_HOME: javaHome, PATH: `${path.join(javaHome, 'bin')}${path.delimiter}${base.PATH ?? ''}` };
+  // A fresh connection per event from the Functions emulator to its workers (see emulatorHttp.cjs).
+  const preload = `--require ${JSON.stringify(path.join(ROOT, 'scripts', 'lib', 'emulatorHttp.cjs'))}`;
+  const nodeOptions = [base.NODE_OPTIONS, preload].filter(Boolean).join(' ');
+  const env = { FUNCTIONS_DISCOVERY_TIMEOUT: '120', ...base, NODE_OPTIONS: nodeOptions, METADATA_SERVER_DETECTION: 'none', JAVA_HOME: javaHome, PATH: `${path.join(javaHome, 'bin')}${path.delimiter}${base.PATH ?? ''}` };
   const notes = [`Java ${major} (${javaHome})`];
   const sdk = findCloudSdkEmulators();
   if (!base.FIRESTORE_EMULATOR_BINARY_PATH && sdk.firestoreJar) {

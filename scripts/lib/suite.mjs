@@ -29,3 +29,16 @@ export function emulatorsToRun() {
   if (config.hosting && fs.existsSync(path.join(ROOT, config.hosting.public ?? ''))) list.push('hosting');
   return list;
 }
+
+/**
+ * Starts the local task timer (scripts/lib/taskTimer.mjs) for the suite that
+ * `configFile` (a firebase.json, the project's own by default) describes.
+ * Returns {env: {TASK_TIMER_URL}, close()}: pass env to firebase-tools.
+ */
+export async function taskTimerFor(projectId, configFile = path.join(ROOT, 'firebase.json')) {
+  const { startTaskTimer } = await import('./taskTimer.mjs');
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8'));
+  const tasks = config.emulators?.tasks ?? { host: '127.0.0.1', port: 9499 };
+  const timer = await startTaskTimer({ tasksHost: `${tasks.host ?? '127.0.0.1'}:${tasks.port}`, projectId, log: (m) => console.error(m) });
+  return { env: { TASK_TIMER_URL: timer.url }, close: timer.close, stats: timer.stats };
+}

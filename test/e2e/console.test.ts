@@ -1,3 +1,4 @@
+// needs: chromium
 // The responder console end to end: Debian's Chromium (driven by
 // playwright-core) loads the built console from the Hosting emulator, signs in
 // through the Auth emulator and reads and writes Firestore through the security
@@ -17,6 +18,7 @@ import { DEFAULT_POLICY } from '../../functions/src/domain/policy';
 import { planPostmortem } from '../../functions/src/domain/postmortem';
 import { bucketId } from '../../functions/src/domain/stats';
 import type { TimelineEntry } from '../../functions/src/domain/types';
+import { requireTool } from '../support/tools.mjs';
 import { db, postAlert, unique, waitFor, waitForIncident } from '../support/emulator';
 import { at, incident as incidentFixture, T0 } from '../support/factories';
 
@@ -28,7 +30,6 @@ const DOCS_SCREENSHOT = path.join(ROOT, 'docs', 'console-incident.png');
 const HOSTING = `http://127.0.0.1:${process.env.HOSTING_PORT ?? '5000'}`;
 const portOf = (hostPort: string | undefined, fallback: string) => hostPort?.split(':').pop() || fallback;
 const EMULATOR_PORTS = `firestore:${portOf(process.env.FIRESTORE_EMULATOR_HOST, '8080')},auth:${portOf(process.env.FIREBASE_AUTH_EMULATOR_HOST, '9099')}`;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** How long any one expectation may take (a cold function start included). */
 const EXPECT_MS = 60_000;
 const PASSWORD = 'password-e2e';
@@ -40,6 +41,7 @@ interface TestUser {
 }
 
 let browser: Browser;
+const cspViolations: string[] = [];
 const contexts: BrowserContext[] = [];
 const users = new Map<Role, TestUser>();
 
@@ -64,6 +66,10 @@ async function signedIn(role: Role, hash = '#/incidents'): Promise<Page> {
   page.setDefaultTimeout(EXPECT_MS);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  // The Hosting headers' Content-Security-Policy applies: anything it blocks is a failure.
+  page.on('console', (m) => {
+    if (/Content Security Policy|Refused to (load|connect|execute|apply|frame)/i.test(m.text())) cspViolations.push(`${hash}: ${m.text()}`);
+  });
   await page.goto(consoleUrl(hash));
   await page.getByLabel('Email').fill(user.email);
   await page.getByLabel('Password').fill(PASSWORD);
@@ -98,7 +104,7 @@ beforeAll(async () => {
   });
   const html = await res.text();
   if (!html.includes('Incident console')) throw new Error(`${HOSTING}/ does not serve the console: build it first (npm run build:console)`);
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
+  const CHROMIUM = requireTool('chromium');
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -108,6 +114,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  expect(cspViolations).toEqual([]);
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
 });

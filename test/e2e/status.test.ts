@@ -1,3 +1,4 @@
+// needs: chromium
 // The public status page end to end: Debian's Chromium (driven by
 // playwright-core) opens /status from the Hosting emulator as a visitor who
 // is not signed in. The statusPage/ documents are written with the pipeline's
@@ -15,6 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { publishPublicUpdate } from '../../functions/src/app/statusPage';
 import { publicIdFor, type PublicUpdateInput } from '../../functions/src/domain/statusPage';
 import { db, PROJECT_ID, SECRETS, unique, waitFor } from '../support/emulator';
+import { requireTool } from '../support/tools.mjs';
 import { incident as incidentFixture } from '../support/factories';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -24,7 +26,6 @@ const DOCS_SCREENSHOT = path.join(ROOT, 'docs', 'status-page.png');
 const HOSTING = `http://127.0.0.1:${process.env.HOSTING_PORT ?? '5000'}`;
 const FUNCTIONS_PORT = process.env.FUNCTIONS_PORT ?? '5001';
 const FIRESTORE = `http://${process.env.FIRESTORE_EMULATOR_HOST}/v1/projects/${PROJECT_ID}/databases/(default)/documents`;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const EXPECT_MS = 60_000;
 /** The paths Hosting rewrites to functions (firebase.json). */
 const FUNCTION_PATHS = ['/status/feed.xml', '/status/subscribe', '/status/confirm', '/status/unsubscribe'];
@@ -93,8 +94,7 @@ beforeAll(async () => {
     throw new Error(`the Hosting emulator is not answering at ${HOSTING} (${String(e)}): build the console first (npm run build)`);
   });
   if (!(await res.text()).includes('id="subscribe-form"')) throw new Error(`${HOSTING}/status does not serve the status page: build it first (npm run build)`);
-  if (!fs.existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'] });
+  browser = await chromium.launch({ executablePath: requireTool('chromium'), headless: true, args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'] });
 
   // A clean page: this file owns statusPage/ on the shared suite.
   await db().recursiveDelete(db().doc('statusPage/summary'));

@@ -1,35 +1,16 @@
+// needs: prometheus, alertmanager
 // A real sender: Debian's Prometheus fires a rule, Debian's Alertmanager posts
 // it to the webhook (HTTP Basic with the token as password, send_resolved),
 // and the incident opens and then resolves itself when the rule stops firing.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../../scripts/lib/run.mjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { requireTool } from '../support/tools.mjs';
 import { FUNCTIONS, SECRETS, timelineOf, unique, waitFor, waitForIncident } from '../support/emulator';
 
-function which(...names: string[]): string {
-  for (const n of names) {
-    try {
-      return execFileSync('sh', ['-c', `command -v ${n}`], { encoding: 'utf8' }).trim();
-    } catch {
-      // try the next name
-    }
-  }
-  throw new Error(`${names.join(' / ')} is not installed: install Debian's prometheus and prometheus-alertmanager packages (.ci/run does)`);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const children: ChildProcess[] = [];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prom-'));
@@ -60,8 +41,8 @@ const rules = (service: string, firing: boolean) => `groups:
 
 describe('a real Prometheus and Alertmanager', () => {
   it('fires a rule at the webhook: the incident opens, and resolves itself when the rule stops', { timeout: 240_000 }, async () => {
-    const promBin = which('prometheus');
-    const amBin = which('prometheus-alertmanager', 'alertmanager');
+    const promBin = requireTool('prometheus');
+    const amBin = requireTool('alertmanager');
     const [promPort, amPort] = [await freePort(), await freePort()];
     const service = unique('disk');
     fs.writeFileSync(path.join(dir, 'rules.yml'), rules(service, true));

@@ -66,37 +66,73 @@ async function readDrill(drillId: string): Promise<DrillDoc | null> {
   return { ...rest, scenario: JSON.parse(scenarioJson) as Scenario };
 }
 
+/** A play task publishes the alerts due within this window, paced, then hands over to the next task. */
+const PLAY_WINDOW_MS = 1000;
+/** Before the first alert, the task looks this many times (a second apart) for the drill's deploy to be recorded. */
+const DEPLOY_CHECKS = 15;
+
+export interface PlayStep {
+  /** Index of the next alert to publish. */
+  index: number;
+  /** How many times the deploy was looked for before the first alert. */
+  deployChecks?: number;
+}
+
+export interface PlayOutcome {
+  sent: number;
+  total: number;
+  /** The next step, and when it is due; null when every alert is published. */
+  next: { step: PlayStep; at: Date } | null;
+}
+
 /**
- * Publishes the drill's deploy at once (its time is already in the past) and
- * each alert at its offset (divided by the drill's speed), as the monitoring
- * systems would have sent them. Resolves when the last one is published.
+ * Plays one step of a drill: the deploy first (its time is already in the
+ * past), then the alerts due within the next second, each at its offset
+ * (divided by the drill's speed), as the monitoring systems would have sent
+ * them. Returns the next step and its time: the playDrill task enqueues it
+ * (so no function waits for a drill's minutes), the CLI waits for it.
+ * At least once: a retried step publishes its alerts again (a repeat of the
+ * same fingerprint only adds an occurrence), never skips one.
  */
-export async function playDrill(drillId: string, onStep: (i: number, total: number) => void = () => undefined): Promise<number> {
+export async function playDrillStep(drillId: string, step: PlayStep, now: () => Date = () => new Date()): Promise<PlayOutcome> {
   const drill = await readDrill(drillId);
   if (!drill) throw new Error(`no drill ${drillId}`);
   const opts = { drillId, service: drill.service, startedAt: drill.startedAt };
-  const deploy = expandDeploy(drill.scenario, opts);
-  if (deploy) {
-    await publish(TOPICS.deploys, Buffer.from(JSON.stringify(deploy.event)), { drill: drillId });
-    // The deploy precedes the first alert: let it land first, so the incident finds it.
-    const deadline = Date.now() + 15_000;
-    const ref = col.deploys().doc(safeDocId(String(deploy.event.id)));
-    while (Date.now() < deadline && !(await ref.get()).exists) {
-      await new Promise((r) => setTimeout(r, 250));
+  const steps = expandScenario(drill.scenario, opts);
+  const startMs = drill.startedAt.getTime();
+  const dueAt = (i: number) => startMs + (steps[i]?.at ?? 0) / drill.speed;
+  const ref = col.drills().doc(drillId);
+  const played = ((await ref.get()).get('played') as number | undefined) ?? 0;
+  let index = Math.max(step.index, played);
+
+  if (index === 0) {
+    const deploy = expandDeploy(drill.scenario, opts);
+    if (deploy) {
+      const checks = step.deployChecks ?? 0;
+      if (checks === 0) await publish(TOPICS.deploys, Buffer.from(JSON.stringify(deploy.event)), { drill: drillId });
+      // The deploy precedes the first alert: let it land first, so the incident finds it.
+      const landed = (await col.deploys().doc(safeDocId(String(deploy.event.id))).get()).exists;
+      if (!landed && checks < DEPLOY_CHECKS) return { sent: 0, total: steps.length, next: { step: { index: 0, deployChecks: checks + 1 }, at: new Date(now().getTime() + 1000) } };
     }
   }
-  const steps = expandScenario(drill.scenario, opts);
-  const start = Date.now();
+
+  const windowEnd = Math.max(now().getTime(), dueAt(index)) + PLAY_WINDOW_MS;
   let sent = 0;
-  for (const [i, step] of steps.entries()) {
-    const wait = start + step.at / drill.speed - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    await publish(TOPICS.alerts, Buffer.from(JSON.stringify(step.payload)), { source: step.source, drill: drillId });
+  while (index < steps.length && dueAt(index) < windowEnd) {
+    const s = steps[index];
+    if (!s) break;
+    const wait = dueAt(index) - now().getTime();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait)); // pacing within one second, not a timer
+    await publish(TOPICS.alerts, Buffer.from(JSON.stringify(s.payload)), { source: s.source, drill: drillId });
+    index += 1;
     sent += 1;
-    onStep(i + 1, steps.length);
   }
-  await col.drills().doc(drillId).update({ published: sent, publishedAt: new Date() });
-  return sent;
+  const done = index >= steps.length;
+  await db().runTransaction(async (tx) => {
+    const current = ((await tx.get(ref)).get('played') as number | undefined) ?? 0;
+    if (index > current) tx.update(ref, { played: index, ...(done ? { published: steps.length, publishedAt: now() } : {}) });
+  });
+  return { sent, total: steps.length, next: done ? null : { step: { index }, at: new Date(dueAt(index)) } };
 }
 
 /** The drill's first incident (the one that is scored). */

@@ -1,15 +1,16 @@
-import { CONSOLE_URL, INCIDENTS_CHANNEL, readSecret, SLACK_API_URL, SLACK_BOT_TOKEN, TRAINING_CHANNEL } from '../params';
+import { consoleUrl, INCIDENTS_CHANNEL, misconfiguredSecrets, readSecret, SLACK_API_URL, SLACK_BOT_TOKEN, TRAINING_CHANNEL } from '../params';
 import { log } from '../adapters/logs';
 import type { SlackSettings } from './deliverNotification';
 
 /** The Slack params and secret, read inside a handler. */
 export function slackSettings(): SlackSettings {
   return {
-    token: readSecret(SLACK_BOT_TOKEN),
+    // A placeholder token is logged as an error and treated as no token.
+    token: misconfiguredSecrets([SLACK_BOT_TOKEN]).length ? null : readSecret(SLACK_BOT_TOKEN),
     apiUrl: SLACK_API_URL.value() || 'https://slack.com/api/',
     incidentsChannel: channel('INCIDENTS_CHANNEL', INCIDENTS_CHANNEL.value(), '#incidents'),
     trainingChannel: channel('TRAINING_CHANNEL', TRAINING_CHANNEL.value(), '#incident-drills'),
-    consoleUrl: CONSOLE_URL.value(),
+    consoleUrl: consoleUrl(),
   };
 }
 

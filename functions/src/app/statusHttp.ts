@@ -37,12 +37,10 @@ export interface TextResult {
 }
 
 export interface StatusHttpSettings {
-  /** STATUS_LINK_SECRET (null: not set). */
+  /** STATUS_LINK_SECRET (null: not set). The trigger has refused a published placeholder already (params.refuseMisconfigured). */
   secret: string | null;
   /** Where the page is served: CONSOLE_URL + /status. */
   pageUrl: string;
-  /** True on the Functions emulator, where the published local default secret is fine. */
-  emulator: boolean;
 }
 
 export const MAX_SUBSCRIBE_BODY = 4096;
@@ -73,15 +71,9 @@ export function messagePage(status: number, title: string, message: string, link
   };
 }
 
-/** Why the link secret cannot be used, or null. Outside the emulator the published local default does not count. */
-export function linkSecretProblem(secret: string | null, emulator: boolean): string | null {
-  if (!secret) return 'STATUS_LINK_SECRET is not set';
-  if (!emulator && secret.startsWith('local-')) return 'STATUS_LINK_SECRET is still the published local default (local-…): set it with `firebase functions:secrets:set STATUS_LINK_SECRET`';
-  return null;
-}
-
-function unavailable(problem: string): TextResult {
-  log.error('status endpoint unavailable', { event: 'status_misconfigured', problem });
+/** STATUS_LINK_SECRET is `none` or unset: subscriptions are off (logged as an error naming the secret). */
+function unavailable(): TextResult {
+  log.error('STATUS_LINK_SECRET is not set: status page subscriptions are off. Set it with `firebase functions:secrets:set STATUS_LINK_SECRET`', { event: 'secret_missing', secret: 'STATUS_LINK_SECRET' });
   return json(503, { error: 'subscriptions are unavailable right now' }, { 'Retry-After': '300' });
 }
 
@@ -113,8 +105,7 @@ export const SUBSCRIBE_ANSWER = 'Check your inbox: if this address can receive m
 /** POST /status/subscribe */
 export async function handleStatusSubscribe(req: HttpRequestLike, settings: StatusHttpSettings, now: Date = new Date()): Promise<TextResult> {
   if (req.method !== 'POST') return json(405, { error: `method ${req.method} is not allowed: POST {"email": "..."}` }, { Allow: 'POST' });
-  const problem = linkSecretProblem(settings.secret, settings.emulator);
-  if (problem || !settings.secret) return unavailable(problem ?? 'STATUS_LINK_SECRET is not set');
+  if (!settings.secret) return unavailable();
   if (req.rawBody.length > MAX_SUBSCRIBE_BODY) return json(413, { error: `the body is over ${MAX_SUBSCRIBE_BODY} bytes` });
   const body = parseSubscribeBody(req);
   if ('error' in body) return json(400, { error: body.error });
@@ -151,8 +142,7 @@ const backLinks = (links: Pick<StatusLinks, 'pageUrl'>) => [{ href: links.pageUr
 /** GET /status/confirm?t=… (the double opt-in link). */
 export async function handleStatusConfirm(req: HttpRequestLike, settings: StatusHttpSettings, now: Date = new Date()): Promise<TextResult> {
   if (req.method !== 'GET' && req.method !== 'POST') return json(405, { error: `method ${req.method} is not allowed` }, { Allow: 'GET, POST' });
-  const problem = linkSecretProblem(settings.secret, settings.emulator);
-  if (problem || !settings.secret) return unavailable(problem ?? 'STATUS_LINK_SECRET is not set');
+  if (!settings.secret) return unavailable();
   const links = statusLinks(settings.pageUrl, settings.secret, now);
   const check = verifyLinkToken(settings.secret, tokenOf(req), 'confirm', now);
   if (!check.ok) {
@@ -178,8 +168,7 @@ export async function handleStatusConfirm(req: HttpRequestLike, settings: Status
 /** GET or POST /status/unsubscribe?t=… (the link in every mail, and its List-Unsubscribe header). */
 export async function handleStatusUnsubscribe(req: HttpRequestLike, settings: StatusHttpSettings, now: Date = new Date()): Promise<TextResult> {
   if (req.method !== 'GET' && req.method !== 'POST') return json(405, { error: `method ${req.method} is not allowed` }, { Allow: 'GET, POST' });
-  const problem = linkSecretProblem(settings.secret, settings.emulator);
-  if (problem || !settings.secret) return unavailable(problem ?? 'STATUS_LINK_SECRET is not set');
+  if (!settings.secret) return unavailable();
   const links = statusLinks(settings.pageUrl, settings.secret, now);
   const check = verifyLinkToken(settings.secret, tokenOf(req), 'unsubscribe', now);
   if (!check.ok) return messagePage(400, 'This link is not valid', 'It may have been cut or changed. Copy the whole link from the mail.', backLinks(links));

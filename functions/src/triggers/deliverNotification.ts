@@ -3,12 +3,13 @@ import { SLACK_BOT_TOKEN } from '../params';
 
 /** Rescheduled outbox deliveries: after a 429's Retry-After, a 5xx back-off, or a busy incident. */
 export const deliverNotification = onTaskDispatched<{ notificationId: string; dueAt?: number }>(
-  { secrets: [SLACK_BOT_TOKEN], timeoutSeconds: 660, retryConfig: { maxAttempts: 100, minBackoffSeconds: 1, maxBackoffSeconds: 60, maxDoublings: 3 }, rateLimits: { maxConcurrentDispatches: 20 } },
+  // A delivery drains for at most 45 s (then it reschedules itself), inside a 60 s timeout.
+  { secrets: [SLACK_BOT_TOKEN], timeoutSeconds: 60, retryConfig: { maxAttempts: 100, minBackoffSeconds: 1, maxBackoffSeconds: 60, maxDoublings: 3 }, rateLimits: { maxConcurrentDispatches: 20 } },
   async (req) => {
     const { deliverNotification: deliver } = await import('../app/deliverNotification.js');
     const { slackSettings } = await import('../app/slackSettings.js');
-    const { untilDue } = await import('../adapters/tasks.js');
-    await untilDue(req.data.dueAt);
+    const { assertDue } = await import('../adapters/tasks.js');
+    assertDue(req.data.dueAt);
     await deliver(req.data.notificationId, slackSettings());
   },
 );

@@ -1,10 +1,11 @@
 import { onRequest } from 'firebase-functions/v2/https';
 import { onDocumentWritten } from 'firebase-functions/v2/firestore';
 import { onMessagePublished } from 'firebase-functions/v2/pubsub';
-import { DEPLOY_WEBHOOK_TOKEN, readSecret } from '../params';
+import { DEPLOY_WEBHOOK_TOKEN, readSecret, refuseMisconfigured } from '../params';
 
 /** POST /deployWebhook: a deploy event, with Bearer DEPLOY_WEBHOOK_TOKEN. */
-export const deployWebhook = onRequest({ secrets: [DEPLOY_WEBHOOK_TOKEN], invoker: 'public' }, async (req, res) => {
+export const deployWebhook = onRequest({ secrets: [DEPLOY_WEBHOOK_TOKEN], invoker: 'public', memory: '256MiB', concurrency: 1, maxInstances: 5, timeoutSeconds: 30 }, async (req, res) => {
+  if (refuseMisconfigured(res, [DEPLOY_WEBHOOK_TOKEN])) return;
   const { serveDeployWebhook } = await import('../app/httpAdapters.js');
   await serveDeployWebhook(req, res, readSecret(DEPLOY_WEBHOOK_TOKEN));
 });

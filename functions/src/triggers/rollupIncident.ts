@@ -5,8 +5,8 @@ export const rollupIncident = onTaskDispatched<{ incidentId: string; second?: nu
   { retryConfig: { maxAttempts: 20, minBackoffSeconds: 1, maxBackoffSeconds: 30 }, rateLimits: { maxConcurrentDispatches: 50 } },
   async (req) => {
     const { rollupIncident: rollup } = await import('../app/rollupIncident.js');
-    const { untilDue } = await import('../adapters/tasks.js');
-    await untilDue(req.data.dueAt);
+    const { assertDue } = await import('../adapters/tasks.js');
+    assertDue(req.data.dueAt);
     await rollup(req.data.incidentId, req.data.second);
   },
 );

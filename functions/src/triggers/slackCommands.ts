@@ -1,21 +1,27 @@
 import { onRequest } from 'firebase-functions/v2/https';
-import { CONSOLE_URL, readSecret, SLACK_API_URL, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET } from '../params';
+import { consoleUrl, readSecret, refuseMisconfigured, SLACK_API_URL, SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET } from '../params';
 
 const settings = () => ({
   signingSecret: readSecret(SLACK_SIGNING_SECRET),
   token: readSecret(SLACK_BOT_TOKEN),
   apiUrl: SLACK_API_URL.value(),
-  consoleUrl: CONSOLE_URL.value(),
+  consoleUrl: consoleUrl(),
 });
 
+const secrets = [SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN];
+/** Slack answers must come within 3 s; one request per instance keeps a slow one from delaying others. */
+const limits = { memory: '256MiB', concurrency: 1, maxInstances: 10, timeoutSeconds: 30 } as const;
+
 /** POST /slackCommands: the `/incident` slash command. */
-export const slackCommands = onRequest({ secrets: [SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN], invoker: 'public' }, async (req, res) => {
+export const slackCommands = onRequest({ secrets, invoker: 'public', ...limits }, async (req, res) => {
+  if (refuseMisconfigured(res, secrets)) return;
   const { serveSlack } = await import('../app/httpAdapters.js');
   await serveSlack('command', req, res, settings());
 });
 
 /** POST /slackInteractions: the Acknowledge and Resolve buttons. */
-export const slackInteractions = onRequest({ secrets: [SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN], invoker: 'public' }, async (req, res) => {
+export const slackInteractions = onRequest({ secrets, invoker: 'public', ...limits }, async (req, res) => {
+  if (refuseMisconfigured(res, secrets)) return;
   const { serveSlack } = await import('../app/httpAdapters.js');
   await serveSlack('interaction', req, res, settings());
 });
