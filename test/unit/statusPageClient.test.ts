@@ -3,7 +3,7 @@
 // writer (functions/src/domain/statusPage.ts) → REST → reader.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { decodeDocument, decodeValue, documentsBase, firestoreRest, type RestValue } from '../../console/src/status/firestoreRest';
-import { currentStatus, dailyStatuses as pageDailyStatuses, historySummary, pageData } from '../../console/src/status/model';
+import { currentStatus, dailyStatuses as pageDailyStatuses, historySummary, pageData, summaryKey } from '../../console/src/status/model';
 import { applyPublicUpdate, dailyStatuses, rollHistory, statusConfigSchema, type StatusPageState, type StatusWrite } from '../../functions/src/domain/statusPage';
 import { at, T0 } from '../support/factories';
 
@@ -145,6 +145,14 @@ describe('the page reads what the pipeline writes', () => {
     expect(currentStatus({ componentStatus: {}, impact: 'degraded', resolvedAt: null })).toBe('degraded');
     expect(currentStatus({ componentStatus: { checkout: 'major_outage' }, impact: 'major_outage', resolvedAt: T0 })).toBe('operational');
     expect(data.active.map(currentStatus)).toEqual(['major_outage']);
+  });
+
+  it('a refresh re-lists incidents and histories only when the summary was rewritten', () => {
+    expect(summaryKey(summary)).toBe(at(4200).toISOString());
+    expect(summaryKey(decodeDocument(restDoc(writes.filter((w) => w.path === 'statusPage/summary')[0]!)))).toBe(at(0).toISOString());
+    expect(summaryKey(null)).toBe('none');
+    // Every applied update rewrites the summary, so its updatedAt moves whenever anything else does.
+    expect(writes.filter((w) => w.path === 'statusPage/summary')).toHaveLength(4);
   });
 
   it('history bars have a text alternative', () => {

@@ -4,7 +4,7 @@
 // 30 s while visible, and when the tab comes back into view.
 import type { FirestoreRest } from './firestoreRest';
 import { locateFirestore } from './locate';
-import { pageData } from './model';
+import { pageData, summaryKey } from './model';
 import { type PageElements, renderPage, time } from './render';
 
 const REFRESH_MS = 30_000;
@@ -20,16 +20,26 @@ let db: FirestoreRest | null = null;
 let lastLoad = 0;
 let lastSuccess: Date | null = null;
 let loading: Promise<void> | null = null;
+/** The lists as of the summary they were read with (see summaryKey). */
+let cached: { key: string; incidents: Record<string, unknown>[]; history: Record<string, unknown>[] } | null = null;
 
 async function load(): Promise<void> {
   lastLoad = Date.now();
   try {
-    db ??= await locateFirestore();
-    const [summary, incidents, history] = await Promise.all([
-      db.get('statusPage/summary'),
-      db.list('statusPage/summary/incidents', { orderBy: 'startedAt desc', pageSize: 20 }),
-      db.list('statusPage/summary/history', { pageSize: 100 }),
-    ]);
+    const store = (db ??= await locateFirestore());
+    const lists = () => Promise.all([store.list('statusPage/summary/incidents', { orderBy: 'startedAt desc', pageSize: 20 }), store.list('statusPage/summary/history', { pageSize: 100 })]);
+    let summary: Record<string, unknown> | null;
+    let incidents: Record<string, unknown>[];
+    let history: Record<string, unknown>[];
+    if (!cached) {
+      // The first load reads everything at once.
+      [summary, [incidents, history]] = await Promise.all([store.get('statusPage/summary'), lists()]);
+    } else {
+      // Later ones read the summary, and the lists only when it changed.
+      summary = await store.get('statusPage/summary');
+      [incidents, history] = summaryKey(summary) === cached.key ? [cached.incidents, cached.history] : await lists();
+    }
+    cached = { key: summaryKey(summary), incidents, history };
     const now = new Date();
     renderPage(elements, pageData(summary, incidents, history, __STATUS_CONFIG__), now);
     lastSuccess = now;

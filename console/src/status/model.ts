@@ -159,6 +159,16 @@ function fromActive(summary: Record<string, unknown> | null, id: string): PageIn
   return incident;
 }
 
+/**
+ * What the incident and history lists depend on: the summary's `updatedAt`.
+ * Every write of the projection rewrites the summary in the same transaction,
+ * so while it is unchanged a refresh needs to read the summary alone.
+ */
+export function summaryKey(summary: Record<string, unknown> | null): string {
+  const at = summary ? date(summary.updatedAt) : null;
+  return at ? at.toISOString() : summary ? 'undated' : 'none';
+}
+
 export const HISTORY_DAYS = 90;
 
 /** `2026-11-30` (UTC). */
