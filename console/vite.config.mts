@@ -1,13 +1,56 @@
-// The responder console: `npm run build:console` → console/dist (served by
-// Firebase Hosting), `npm run dev:console` for a dev server. Run from the
-// repository root (npm scripts do).
-import { defineConfig } from 'vite';
+// The responder console and the public status page: `npm run build:console` →
+// console/dist (served by Firebase Hosting; index.html is the console,
+// status.html the page at /status), `npm run dev:console` for a dev server.
+// Run from the repository root (npm scripts do).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defineConfig, type Plugin } from 'vite';
+import { parse } from 'yaml';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/**
+ * The names in config/status.yaml, for the page to show before anything is
+ * published. `npm run build` validates the file (the functions' zod schema,
+ * errors with file:line) before it builds the console; this only reads it.
+ */
+function statusConfig(): { title: string; components: { id: string; name: string; description: string | null }[] } {
+  const file = path.join(here, '..', 'config', 'status.yaml');
+  const doc = (fs.existsSync(file) ? parse(fs.readFileSync(file, 'utf8')) : null) as { title?: unknown; components?: unknown } | null;
+  const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
+  const components = (Array.isArray(doc?.components) ? doc.components : []) as Record<string, unknown>[];
+  return {
+    title: text(doc?.title) ?? 'System status',
+    components: components.flatMap((c) => (text(c?.id) ? [{ id: String(c.id), name: text(c.name) ?? String(c.id), description: text(c.description) }] : [])),
+  };
+}
+
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** Writes the page title and the component names into status.html, so the first paint shows them before any script runs. */
+function statusPageShell(config: ReturnType<typeof statusConfig>): Plugin {
+  return {
+    name: 'status-page-shell',
+    transformIndexHtml(html, ctx) {
+      if (!ctx.filename.endsWith('status.html')) return html;
+      const items = config.components
+        .map((c) => `<li class="component" data-component="${escapeHtml(c.id)}"><div class="component-head"><h3>${escapeHtml(c.name)}</h3></div>${c.description ? `<p class="description">${escapeHtml(c.description)}</p>` : ''}</li>`)
+        .join('');
+      return html.replaceAll('<!--status-title-->', escapeHtml(config.title)).replace('<!--status-components-->', items);
+    },
+  };
+}
+
+const status = statusConfig();
 
 export default defineConfig({
   root: 'console',
   base: '/',
   publicDir: false,
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
+  define: { __STATUS_CONFIG__: JSON.stringify(status) },
+  plugins: [statusPageShell(status)],
   resolve: {
     // Firestore's Pipeline regex engine, unused here (see src/stubs/re2js.ts): saves ~146 kB.
     alias: [{ find: /^re2js$/, replacement: '/src/stubs/re2js.ts' }],
@@ -18,8 +61,10 @@ export default defineConfig({
     target: 'es2022',
     sourcemap: false,
     reportCompressedSize: true,
-    // The Firebase SDK (Auth + Firestore with live queries) is most of the bundle.
+    // The Firebase SDK (Auth + Firestore with live queries) is most of the console's bundle.
     chunkSizeWarningLimit: 700,
+    // Two pages: the console, and the status page, which shares no code with it but the emulator helpers.
+    rolldownOptions: { input: { main: path.join(here, 'index.html'), status: path.join(here, 'status.html') } },
   },
   server: { host: '127.0.0.1', port: 5173, strictPort: false },
 });

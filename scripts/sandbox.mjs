@@ -30,13 +30,13 @@ const config = isolatedProject(`sandbox-${offset}`, {
   secrets: testConfig.secrets,
   portOffset: offset,
 });
+// The tests find the shifted Functions and Hosting ports here (FIRESTORE_EMULATOR_HOST & co. come from emulators:exec).
+const shiftedPorts = { FUNCTIONS_PORT: String(5001 + offset), HOSTING_PORT: String(5000 + offset) };
 console.log(`sandbox suite: ports shifted by ${offset}; Slack API expected at 127.0.0.1:${slackPort}`);
 const args = cmd.length
   ? ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulators.join(','), shellJoin(cmd)]
   : ['emulators:start', '--config', config, '--project', testConfig.projectId, '--only', emulators.join(',')];
-const functionsPort = process.env.FUNCTIONS_PORT ?? String(5001 + offset);
-const hostingPort = process.env.HOSTING_PORT ?? String(5000 + offset);
 const timer = await taskTimerFor(testConfig.projectId, config);
-const code = await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, ...timer.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, FUNCTIONS_PORT: functionsPort, HOSTING_PORT: hostingPort } });
+const code = await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, ...timer.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, ...shiftedPorts } });
 await timer.close();
 process.exit(code);

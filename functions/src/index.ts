@@ -13,3 +13,7 @@ export { remindUnacknowledged, remindOverdue } from './triggers/reminders';
 export { deployWebhook, onDeployPublished, onCloudBuild, onDeployWritten } from './triggers/deploys';
 export { runDrill, playDrill, finishDrills } from './triggers/drills';
 export { remindUnacknowledgedOnTopic, remindOverdueOnTopic, finishDrillsOnTopic, redriveNotificationsOnTopic } from './triggers/scheduleTopics';
+export { statusFeed } from './triggers/statusFeed';
+export { statusSubscribe } from './triggers/statusSubscribe';
+export { statusConfirm } from './triggers/statusConfirm';
+export { statusUnsubscribe } from './triggers/statusUnsubscribe';

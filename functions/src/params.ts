@@ -23,6 +23,8 @@ export const TWILIO_ACCOUNT_SID = defineSecret('TWILIO_ACCOUNT_SID');
 export const TWILIO_AUTH_TOKEN = defineSecret('TWILIO_AUTH_TOKEN');
 /** Signs the one-time acknowledgement links of pages (and calendar feed tokens). */
 export const PAGE_LINK_SECRET = defineSecret('PAGE_LINK_SECRET');
+/** Signs the status page's confirm and unsubscribe links (HMAC-SHA256). */
+export const STATUS_LINK_SECRET = defineSecret('STATUS_LINK_SECRET');
 
 export const SLACK_API_URL = defineString('SLACK_API_URL', {
   default: 'https://slack.com/api/',

@@ -84,6 +84,10 @@ const DEPLOYED = [
   'runDrill',
   'slackCommands',
   'slackInteractions',
+  'statusConfirm',
+  'statusFeed',
+  'statusSubscribe',
+  'statusUnsubscribe',
 ];
 
 const isPublic = (e: Endpoint) => Boolean(e.httpsTrigger || e.callableTrigger);
@@ -230,7 +234,7 @@ describe('the deploy manifest (/__/functions.yaml)', () => {
 
   it('sets memory, maxInstances, concurrency and timeoutSeconds on every public HTTP or callable function', () => {
     const publicOnes = Object.entries(manifest.endpoints).filter(([, e]) => isPublic(e));
-    expect(publicOnes.map(([n]) => n).sort()).toEqual(['alertWebhook', 'deployWebhook', 'runDrill', 'slackCommands', 'slackInteractions']);
+    expect(publicOnes.map(([n]) => n).sort()).toEqual(['alertWebhook', 'deployWebhook', 'runDrill', 'slackCommands', 'slackInteractions', 'statusConfirm', 'statusFeed', 'statusSubscribe', 'statusUnsubscribe']);
     for (const [name, e] of publicOnes) {
       expect({ name, memory: e.availableMemoryMb !== null, maxInstances: e.maxInstances !== null, concurrency: e.concurrency !== null, timeout: e.timeoutSeconds !== null }).toEqual({
         name,

@@ -19,7 +19,7 @@ describe('Hosting security headers', () => {
     return `/assets/${js}`;
   };
 
-  for (const route of ['/', '/incidents/some-id', 'asset']) {
+  for (const route of ['/', '/incidents/some-id', '/status', 'asset']) {
     it(`${route === 'asset' ? 'a built script' : route} is served with a CSP that forbids framing, nosniff and a referrer policy`, async () => {
       const res = await fetch(`${HOSTING}${route === 'asset' ? asset() : route}`);
       expect(res.status).toBe(200);

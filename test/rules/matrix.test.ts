@@ -26,8 +26,12 @@ interface Collection {
 }
 
 const READERS: Role[] = ['viewer', 'responder', 'admin'];
+/** Everyone, signed in or not: only the status page's public projection. */
+const EVERYONE: Role[] = ROLES;
 const NOBODY: Role[] = [];
 const readOnly = { get: READERS, list: READERS, create: NOBODY, update: NOBODY, delete: NOBODY };
+const publicReadOnly = { get: EVERYONE, list: EVERYONE, create: NOBODY, update: NOBODY, delete: NOBODY };
+const pipelineOnly = { get: NOBODY, list: NOBODY, create: NOBODY, update: NOBODY, delete: NOBODY };
 
 const serverTime = () => firebase.firestore.FieldValue.serverTimestamp();
 /** An id shaped like the ones add() and doc() generate: the only update ids clients may use. */
@@ -74,6 +78,18 @@ const COLLECTIONS: Collection[] = [
     name: 'slackRequests (internal)', existing: 'slackRequests/r1', fresh: 'slackRequests/new', createData: () => ({ kind: 'command' }), updateData: { kind: 'x' },
     allowed: { get: NOBODY, list: NOBODY, create: NOBODY, update: NOBODY, delete: NOBODY },
   },
+  { name: 'groups (internal)', existing: 'groups/g1', fresh: 'groups/new', createData: () => ({ incidentId: 'x' }), updateData: { incidentId: 'y' }, allowed: pipelineOnly },
+  { name: 'statusPage', existing: 'statusPage/summary', fresh: 'statusPage/new', createData: () => ({ status: 'operational' }), updateData: { status: 'major_outage' }, allowed: publicReadOnly },
+  {
+    name: 'statusPage incidents', existing: 'statusPage/summary/incidents/p1', fresh: 'statusPage/summary/incidents/new',
+    createData: () => ({ title: 'Fake outage' }), updateData: { title: 'Rewritten' }, allowed: publicReadOnly,
+  },
+  {
+    name: 'statusPage history', existing: 'statusPage/summary/history/checkout', fresh: 'statusPage/summary/history/new',
+    createData: () => ({ status: 'major_outage' }), updateData: { status: 'operational' }, allowed: publicReadOnly,
+  },
+  { name: 'statusSubscribers', existing: 'statusSubscribers/s1', fresh: 'statusSubscribers/new', createData: () => ({ email: 'x@example.com' }), updateData: { status: 'confirmed' }, allowed: pipelineOnly },
+  { name: 'mail', existing: 'mail/m1', fresh: 'mail/new', createData: () => ({ to: 'x@example.com', message: { subject: 'x' } }), updateData: { to: 'y@example.com' }, allowed: pipelineOnly },
 ];
 
 let env: RulesTestEnvironment;
@@ -91,6 +107,12 @@ async function seed() {
     for (const p of ['deploys/d1', 'stats/s1', 'drills/r1', 'rejectedAlerts/x1', 'config/slackUsers', 'notifications/n1', 'groups/g1', 'slackResponses/u1', 'slackRequests/r1']) {
       await db.doc(p).set({ seeded: true });
     }
+    for (const p of ['deploys/d1', 'stats/s1', 'drills/r1', 'rejectedAlerts/x1', 'config/slackUsers', 'notifications/n1', 'groups/g1']) await db.doc(p).set({ seeded: true });
+    await db.doc('statusPage/summary').set({ status: 'degraded', components: [{ id: 'checkout', name: 'Checkout', status: 'degraded' }] });
+    await db.doc('statusPage/summary/incidents/p1').set({ title: 'Slow checkout', phase: 'investigating' });
+    await db.doc('statusPage/summary/history/checkout').set({ days: { '2026-11-30': 'degraded' } });
+    await db.doc('statusSubscribers/s1').set({ email: 'visitor@example.com', status: 'confirmed' });
+    await db.doc('mail/m1').set({ to: 'visitor@example.com', message: { subject: 'x', text: 'y' } });
   });
 }
 
@@ -259,6 +281,19 @@ describe('security rules: the sharp edges', () => {
     const texts = Object.fromEntries(sections.map((k) => [k, `${k}: ${'y'.repeat(19_000)}`]));
     const tenItems = Array.from({ length: 10 }, () => item({ title: 'z'.repeat(500) }));
     await assertSucceeds(firestoreAs('responder').doc('postmortems/inc1').update(edit({ ...texts, status: 'in_review', actionItems: tenItems })));
+  });
+
+  it('a visitor who is not signed in reads the status page and nothing else', async () => {
+    await seed();
+    const visitor = firestoreAs('signed-out');
+    const summary = await assertSucceeds(visitor.doc('statusPage/summary').get());
+    expect(summary.get('status')).toBe('degraded');
+    expect((await assertSucceeds(visitor.collection('statusPage/summary/incidents').get())).size).toBe(1);
+    await assertFails(visitor.doc('incidents/inc1').get());
+    await assertFails(visitor.collection('incidents').get());
+    await assertFails(visitor.doc('statusSubscribers/s1').get());
+    await assertFails(visitor.doc('mail/m1').get());
+    await assertFails(visitor.doc('statusPage/summary').set({ status: 'operational' }));
   });
 
   it('nobody rewrites or deletes a timeline entry, not even an admin', async () => {

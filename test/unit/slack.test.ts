@@ -615,6 +615,7 @@ describe('slack config and routeFor', () => {
       channelPrefix: 'inc',
       coalesceSeconds: 10,
       routeDrills: false,
+      stakeholders: {},
     });
   });
 

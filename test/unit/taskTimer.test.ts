@@ -51,7 +51,8 @@ describe('the local task timer', () => {
       expect(got.url).toBe('/projects/demo-x/locations/us-central1/queues/rollupIncident/tasks');
       expect(got.body.task.name).toBe('projects/demo-x/locations/us-central1/queues/rollupIncident/tasks/rollup-a-1');
       expect(JSON.parse(Buffer.from(got.body.task.httpRequest.body, 'base64').toString('utf8'))).toEqual({ data: { incidentId: 'a' } });
-      expect(timer.stats()).toMatchObject({ pending: 0, sent: 1 });
+      // The timer counts the hand-over once the emulator answered it.
+      expect(await until(() => (timer.stats().sent === 1 ? timer.stats() : undefined), 'the hand-over to be counted')).toMatchObject({ pending: 0, sent: 1 });
     } finally {
       await timer.close();
     }

@@ -10,6 +10,7 @@ import { type MaintenanceConfig, maintenanceConfigSchema } from '../domain/maint
 import { type Policy, policySchema } from '../domain/policy';
 import { type SeverityRules, severityRulesSchema } from '../domain/severity';
 import { type SlackConfig, slackConfigSchema } from '../domain/slack/slackConfig';
+import { type StatusConfig, statusConfigSchema } from '../domain/statusPage';
 import { ConfigError, formatIssue, issueAt, parseYamlOrThrow } from '../domain/yamlConfig';
 import { projectRoot } from './projectRoot';
 import { readRunbooks } from './runbookFiles';
@@ -36,6 +37,7 @@ export interface PipelineConfig {
   oncall: OncallConfig;
   maintenance: MaintenanceConfig;
   heartbeats: HeartbeatsConfig;
+  status: StatusConfig;
 }
 
 let cached: PipelineConfig | undefined;
@@ -50,6 +52,7 @@ export function pipelineConfig(): PipelineConfig {
     oncall: readConfigFile('oncall.yaml', oncallConfigSchema),
     maintenance: readConfigFile('maintenance.yaml', maintenanceConfigSchema),
     heartbeats: readConfigFile('heartbeats.yaml', heartbeatsConfigSchema),
+    status: readConfigFile('status.yaml', statusConfigSchema),
   };
   return cached;
 }
@@ -98,6 +101,7 @@ export function validateProjectFiles(): { issues: string[]; summary: string } {
     return m.windows.length + m.deploys.length;
   });
   attempt('heartbeats', () => readConfigFile('heartbeats.yaml', heartbeatsConfigSchema).heartbeats.length);
+  attempt('status page components', () => readConfigFile('status.yaml', statusConfigSchema).components.length);
   attempt('runbooks', () => readRunbooks().length);
   attempt('drill scenarios', () => readScenarios().length);
   return { issues, summary: counts.join(', ') };

@@ -26,6 +26,16 @@ const invitee = z
 
 const list = <T extends z.ZodType>(item: T) => z.array(item).default([]);
 
+const stakeholderEmail = z.string().trim().toLowerCase().regex(email, 'a stakeholder email is an address such as leadership@example.com');
+
+/** Who gets the internal stakeholder summary (opened, severity changed, resolved) of an incident of one severity. */
+const stakeholdersSchema = z
+  .object({
+    channels: list(channel),
+    emails: list(stakeholderEmail),
+  })
+  .strict();
+
 const routeSchema = z
   .object({
     /** Extra channels that get the announcement (besides INCIDENTS_CHANNEL). */
@@ -69,6 +79,8 @@ export const slackConfigSchema = z
     coalesceSeconds: z.number().min(0).max(3600).default(10),
     /** Drills announce only in the training channel: no routed channels, no mentions, unless this is true. */
     routeDrills: z.boolean().default(false),
+    /** Per severity, the channels and email lists that get a stakeholder summary (not every alert). */
+    stakeholders: bySeverity(stakeholdersSchema),
   })
   .strict();
 

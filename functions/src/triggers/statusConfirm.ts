@@ -1,0 +1,12 @@
+import { onRequest } from 'firebase-functions/v2/https';
+import { consoleUrl, readSecret, refuseMisconfigured, STATUS_LINK_SECRET } from '../params';
+
+/** GET /status/confirm?t=… (a Hosting rewrite): the confirmation link of the subscribe mail. */
+export const statusConfirm = onRequest(
+  { secrets: [STATUS_LINK_SECRET], invoker: 'public', memory: '256MiB', concurrency: 1, maxInstances: 5, timeoutSeconds: 10 },
+  async (req, res) => {
+    if (refuseMisconfigured(res, [STATUS_LINK_SECRET])) return;
+    const { serveStatus, statusPageUrl } = await import('../app/statusHttp.js');
+    await serveStatus('confirm', req, res, { secret: readSecret(STATUS_LINK_SECRET), pageUrl: statusPageUrl(consoleUrl()) });
+  },
+);
