@@ -78,6 +78,7 @@ const DEPLOYED = [
   'onPostmortemWritten',
   'onUpdateCreated',
   'playDrill',
+  'redriveNotifications',
   'remindOverdue',
   'remindUnacknowledged',
   'rollupIncident',

@@ -1,7 +1,7 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { collection, doc, limit, orderBy, query, where } from 'firebase/firestore';
-import { TRANSITIONS } from '../../../functions/src/domain/incident';
+import { TRANSITIONS } from '../../../functions/src/domain/lifecycle';
 import { type IncidentStatus, SEVERITIES } from '../../../functions/src/domain/types';
 import { Empty, ErrorNote, Result, Section, SevBadge, StatusBadge, VIEWER_TITLE } from '../components/ui';
 import { type Session, useDoc, useNow, useQuery, useSession } from '../hooks';
