@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { formatDuration } from '../../functions/src/domain/duration';
+import { formatDuration, parseDuration } from '../../functions/src/domain/duration';
 import { describe, expect, it } from 'vitest';
 import { expandDeploy, expandScenario } from '../../functions/src/domain/drills/expand';
-import { parseDuration } from '../../functions/src/domain/drills/placeholders';
 import { scenarioFromIncident, scenarioToYaml } from '../../functions/src/domain/drills/replay';
 import { parseScenario, type Scenario } from '../../functions/src/domain/drills/scenario';
 import { type DrillChecklistItem, drillReportText, findRunbookSteps, scoreDrill } from '../../functions/src/domain/drills/score';

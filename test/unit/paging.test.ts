@@ -58,7 +58,7 @@ describe('users/{uid}', () => {
     [{ email: 'a@b.co', notify: [{ channel: 'sms' }] }, 'notify.0.channel', 'sms needs phone'],
     [{ notify: [{ channel: 'slack' }] }, 'notify.0.channel', 'slack needs slackUserId (or email, to look the person up)'],
     [{ email: 'a@b.co', notify: [{ channel: 'pager' }] }, 'notify.0.channel', 'channel must be one of slack, email, sms, voice, push'],
-    [{ email: 'a@b.co', notify: [{ channel: 'email', after: 'soon' }] }, 'notify.0.after', 'after must be a duration such as 30s, 5m, 12h, 1d or 1w (a whole number and one unit: s, m, h, d or w), not "soon"'],
+    [{ email: 'a@b.co', notify: [{ channel: 'email', after: 'soon' }] }, 'notify.0.after', 'after must be a duration such as 30s, 10m, 2h, 1d, 1w or 1h30m, not "soon"'],
     [{ email: 'a@b.co', notify: [{ channel: 'email', after: '2d' }] }, 'notify.0.after', 'after is at most 24h'],
     [{ email: 'a@b.co', notify: [{ channel: 'email', delay: '5m' }] }, 'notify.0.delay', 'unknown key "delay" in a notify step; allowed: channel, after'],
     [{ email: 'a@b.co', notify: ['email'] }, 'notify.0', 'a notify step must be a map of keys to values'],
@@ -438,7 +438,7 @@ describe('/incident oncall', () => {
     ['oncall pri/mary', '“pri/mary” is not a schedule id.'],
     ['oncall override primary', '`override` needs a schedule, a person and a duration, e.g. `/incident oncall override primary @alice 4h`.'],
     ['oncall override primary @alice 4h', "“@alice” came through as plain text: pick the person from Slack's @ list (and check that the /incident command escapes users)."],
-    ['oncall override primary <@U0ALICE> 4hours', '“4hours” is not a duration: use a duration such as 30s, 5m, 12h, 1d or 1w (a whole number and one unit: s, m, h, d or w).'],
+    ['oncall override primary <@U0ALICE> 4hours', '“4hours” is not a duration: use a duration such as 30s, 10m, 2h, 1d, 1w or 1h30m.'],
     ['oncall override primary me 30s', 'An override lasts from 1m to 31d (got 30s).'],
     ['oncall override primary me 40d', 'An override lasts from 1m to 31d (got 40d).'],
   ])('%j is refused: %s', (text, message) => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { durationSchema, formatDurationText, parseDurationText } from '../../functions/src/domain/durationText';
 import type { MatchSubject } from '../../functions/src/domain/match';
 import {
   describeSilence,
@@ -44,37 +43,6 @@ function silence(id: string, over: Partial<Silence> = {}): StoredSilence {
   };
 }
 
-describe('durations', () => {
-  it.each([
-    ['30s', 30_000], ['10m', 600_000], ['2h', 7_200_000], ['1d', 86_400_000], ['1w', 604_800_000],
-    ['1h30m', 5_400_000], ['1d12h', 129_600_000], ['2H', 7_200_000], [' 5m ', 300_000], ['0s', 0],
-    ['', null], ['2', null], ['1.5h', null], ['30m1h', null], ['-1h', null], ['2 h', null], ['1y', null], ['1ms', null],
-  ])('parseDurationText(%j) = %j', (text, want) => {
-    expect(parseDurationText(text)).toBe(want);
-  });
-
-  it.each([[5_400_000, '1h30m'], [604_800_000 + 3_600_000, '1w1h'], [90_000, '1m30s'], [0, '0s']])('formatDurationText(%j) = %s', (ms, text) => {
-    expect(formatDurationText(ms)).toBe(text);
-    expect(parseDurationText(text)).toBe(ms);
-  });
-
-  it('durationSchema: text or seconds, with bounds and the field in the error', () => {
-    const s = durationSchema('grace', { min: 60_000, max: 3_600_000 });
-    expect(s.parse('5m')).toBe(300_000);
-    expect(s.parse(120)).toBe(120_000);
-    const messages = ['10s', '2h', 'soon', undefined].map((v) => {
-      const r = s.safeParse(v);
-      return r.success ? 'ok' : r.error.issues[0]?.message;
-    });
-    expect(messages).toEqual([
-      'grace must be at least 1m (got 10s)',
-      'grace must be at most 1h (got 2h)',
-      'grace must be a duration such as 30s, 10m, 2h, 1d, 1w or 1h30m, not "soon"',
-      'grace is required',
-    ]);
-  });
-});
-
 describe('the silence document', () => {
   const valid = {
     matchers: { service: 'checkout', environment: { notIn: ['staging'] } },
@@ -112,7 +80,7 @@ describe('the silence document', () => {
     ['a bad regex', { matchers: { alertname: { regex: '(' } } }, 'matchers.alertname.regex', 'not a valid regular expression'],
     ['end before start', { endsAt: '2026-12-01T11:00:00Z' }, 'endsAt', 'endsAt must be after startsAt'],
     ['end equal to start', { endsAt: '2026-12-01T12:00:00Z' }, 'endsAt', 'endsAt must be after startsAt'],
-    ['31 days', { endsAt: '2027-01-01T12:00:01Z' }, 'endsAt', 'a silence lasts at most 30 days; this one lasts 4w3d1s'],
+    ['31 days', { endsAt: '2027-01-01T12:00:01Z' }, 'endsAt', 'a silence lasts at most 30 days; this one lasts 31d1s'],
     ['no comment', { comment: undefined }, 'comment', 'comment is required: say why'],
     ['a blank comment', { comment: '   ' }, 'comment', 'comment is empty: say why'],
     ['a long comment', { comment: 'x'.repeat(1001) }, 'comment', 'comment is longer than 1000 characters'],

@@ -10,7 +10,7 @@
 // `Watchdog` alert can be a heartbeat's ping (`watchdog: true`), so a silent
 // Prometheus or Alertmanager pages someone.
 import { z } from 'zod';
-import { durationSchema, formatDurationText } from './durationText';
+import { durationSchema, durationText } from './duration';
 import { type MatchBlock, matchBlockSchema, type MatchSubject, matches, nonEmptyMatchBlockSchema } from './match';
 import type { AlertStatus, NormalizedAlert } from './types';
 import { closedObject } from './yamlConfig';
@@ -125,7 +125,7 @@ export const heartbeatFingerprint = (hb: Pick<Heartbeat, 'name'>) => `heartbeat:
  * incident per heartbeat (the alert name is the heartbeat's name).
  */
 export function heartbeatAlert(hb: Heartbeat, status: AlertStatus, at: Date, lastPingAt: Date | null = null): NormalizedAlert {
-  const every = `every ${formatDurationText(hb.interval)}${hb.grace > 0 ? ` (with ${formatDurationText(hb.grace)} of grace)` : ''}`;
+  const every = `every ${durationText(hb.interval / 1000)}${hb.grace > 0 ? ` (with ${durationText(hb.grace / 1000)} of grace)` : ''}`;
   const last = lastPingAt ? `the last ping was at ${lastPingAt.toISOString()}` : 'no ping has come yet';
   return {
     source: 'heartbeat',

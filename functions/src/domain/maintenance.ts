@@ -23,7 +23,7 @@
 import { CronExpressionParser } from 'cron-parser';
 import { RRule } from 'rrule';
 import { z } from 'zod';
-import { durationSchema, formatDurationText } from './durationText';
+import { durationSchema, durationText } from './duration';
 import { type MatchBlock, matchBlockSchema, type MatchSubject, matches, nonEmptyMatchBlockSchema } from './match';
 import { isValidTimeZone } from './timeZones';
 import { instantOf, offsetAt, wallClockMs } from './wallClock';
@@ -447,7 +447,7 @@ export function windowFromDeploy(deploy: DeployForWindow, config: MaintenanceCon
   if (!rule) return null;
   const match = matchBlockSchema.parse({ service: deploy.service, ...(deploy.environment ? { environment: deploy.environment } : {}) });
   return {
-    name: rule.name ?? `deploy of ${deploy.service} (${formatDurationText(rule.duration)})`,
+    name: rule.name ?? `deploy of ${deploy.service} (${durationText(rule.duration / 1000)})`,
     match,
     startsAt: deploy.deployedAt,
     endsAt: new Date(deploy.deployedAt.getTime() + rule.duration),

@@ -8,8 +8,11 @@
 // person's next step at once". A group where one channel got through keeps
 // the next group at its own time (until someone acknowledges).
 import { z } from 'zod';
-import { DURATION_HELP, parseDurationText } from './duration';
+import { DURATION_HELP, parseDuration } from './duration';
 import { closedObject } from './yamlConfig';
+
+/** A duration in whole seconds, not negative; null otherwise. */
+const wholeSeconds = (seconds: number | null) => (seconds === null || seconds < 0 || !Number.isInteger(seconds) ? null : seconds);
 
 export const CHANNELS = ['slack', 'email', 'sms', 'voice', 'push'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -65,7 +68,7 @@ const ruleSchema = closedObject(
         .union([z.string(), z.number()], { error: `after must be ${DURATION_HELP}` })
         .default('0m')
         .transform((v, ctx) => {
-          const s = typeof v === 'string' ? parseDurationText(v) : v === 0 ? 0 : null;
+          const s = typeof v === 'string' ? wholeSeconds(parseDuration(v)) : v === 0 ? 0 : null;
           if (s === null || s > MAX_NOTIFY_AFTER_SECONDS) {
             ctx.addIssue({ code: 'custom', message: s === null ? `after must be ${DURATION_HELP}, not ${JSON.stringify(v)}` : 'after is at most 24h' });
             return z.NEVER;

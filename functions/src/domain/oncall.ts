@@ -19,7 +19,7 @@
 //   hours): outside them the rotation has nobody, so lower layers show through.
 //   The hand-overs do not move; a window only masks the shift under it.
 import { z } from 'zod';
-import { DURATION_HELP, durationText, parseDurationText } from './duration';
+import { DURATION_HELP, durationText, parseDuration } from './duration';
 import {
   formatWallClock,
   instantOfWallClock,
@@ -36,6 +36,9 @@ import { closedObject } from './yamlConfig';
 // Types
 
 /** Days as config writes them; index = Date#getUTCDay (0 = Sunday). */
+/** A duration in whole seconds, not negative; null otherwise. */
+const wholeSeconds = (seconds: number | null) => (seconds === null || seconds < 0 || !Number.isInteger(seconds) ? null : seconds);
+
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 
@@ -155,7 +158,7 @@ const duration = (name: string, opts: { min?: number } = {}) =>
   z
     .union([z.string(), z.number()], { error: (i) => (i.input === undefined ? `${name} is required` : `${name} must be ${DURATION_HELP}`) })
     .transform((v, ctx) => {
-      const s = typeof v === 'string' ? parseDurationText(v) : null;
+      const s = typeof v === 'string' ? wholeSeconds(parseDuration(v)) : null;
       if (s === null) {
         ctx.addIssue({ code: 'custom', message: `${name} must be ${DURATION_HELP}, not ${JSON.stringify(v)}` });
         return z.NEVER;

@@ -11,10 +11,13 @@
 // - never a resolved alert: a resolve always reaches what it resolves (a held
 //   alert's record turns resolved, so its silence's end opens nothing).
 import { z } from 'zod';
-import { formatDurationText, parseDurationText } from './durationText';
+import { durationText, parseDuration } from './duration';
 import { formatMatch, type MatchBlock, type MatchSubject, matches, nonEmptyMatchBlockSchema, parseMatchPrefix } from './match';
 
 /** The longest silence (days), unless policy.yaml's `silences.maxDays` says otherwise. */
+/** Milliseconds of a duration text that is not negative; null otherwise. */
+const msOf = (seconds: number | null) => (seconds === null || seconds < 0 ? null : Math.round(seconds * 1000));
+
 export const MAX_SILENCE_DAYS = 30;
 /** Minutes before a silence ends that its creator is reminded (policy.yaml `silences.reminderMinutes`). */
 export const SILENCE_REMINDER_MINUTES = 15;
@@ -96,7 +99,7 @@ function silenceSchema(maxDays: number) {
         ctx.addIssue({
           code: 'custom',
           path: ['endsAt'],
-          message: `a silence lasts at most ${maxDays} days; this one lasts ${formatDurationText(span)} (for something that comes back, use a maintenance window)`,
+          message: `a silence lasts at most ${maxDays} days; this one lasts ${durationText(span / 1000)} (for something that comes back, use a maintenance window)`,
         });
       }
     });
@@ -165,7 +168,7 @@ export function silenceReminderAt(s: Pick<Silence, 'startsAt' | 'endsAt' | 'expi
 
 /** `service=checkout for 2h, until 2026-12-01T14:00:00.000Z: database migration`. */
 export function describeSilence(s: Pick<Silence, 'matchers' | 'startsAt' | 'endsAt' | 'comment'>): string {
-  return `${formatMatch(s.matchers)} for ${formatDurationText(s.endsAt.getTime() - s.startsAt.getTime())}, until ${s.endsAt.toISOString()}: ${s.comment}`;
+  return `${formatMatch(s.matchers)} for ${durationText((s.endsAt.getTime() - s.startsAt.getTime()) / 1000)}, until ${s.endsAt.toISOString()}: ${s.comment}`;
 }
 
 // ---------------------------------------------------------------------------
@@ -205,7 +208,7 @@ export function parseSilenceArgs(text: string, opts: Pick<SilenceOptions, 'maxDa
   const token = words[0]?.[0].toLowerCase() === 'for' ? words[1] : words[0];
   if (token === undefined) return { ok: false, error: 'For how long? Add a duration after the matchers, e.g. `2h`, `30m` or `1d`, then why.' };
   const durationWord = token[0];
-  const durationMs = parseDurationText(durationWord);
+  const durationMs = msOf(parseDuration(durationWord));
   if (durationMs === null) return { ok: false, error: `“${durationWord}” is not a duration: after the matchers say how long, e.g. \`2h\`, \`30m\`, \`1d\` or \`1h30m\`.` };
   if (durationMs <= 0) return { ok: false, error: 'The duration must be more than 0, e.g. `2h`.' };
   if (durationMs > maxDays * DAY_MS) {

@@ -1,32 +1,10 @@
 // Durations and placeholders of drill scenarios: "90s", "2m", "1m30s",
 // "500ms", and {n}, {drill}, {time}, {epoch}, {epochMs} with offsets.
 
+import { parseDuration } from '../duration';
+
 /** Without a drill start time, the times of a scenario count from here. */
 export const DRILL_REFERENCE_TIME = new Date('2000-01-01T00:00:00.000Z');
-// ---------------------------------------------------------------------------
-// Durations
-
-const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
-const DURATION = /^(-)?((?:\d+(?:\.\d+)?(?:ms|h|m|s))+)$/;
-
-/**
- * Seconds from a number (seconds) or a duration text: "90", "90s", "2m",
- * "1m30s", "500ms", "1h", with an optional leading "-". Null when it is neither.
- */
-export function parseDuration(value: unknown): number | null {
-  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
-  if (typeof value !== 'string') return null;
-  const s = value.replace(/\s+/g, '');
-  if (/^-?\d+(\.\d+)?$/.test(s)) return Number(s);
-  const m = DURATION.exec(s);
-  if (!m?.[2]) return null;
-  let total = 0;
-  for (const part of m[2].matchAll(/(\d+(?:\.\d+)?)(ms|h|m|s)/g)) total += Number(part[1]) * (UNIT_SECONDS[part[2] ?? 's'] ?? 1);
-  total = Math.round(total * 1000) / 1000;
-  return m[1] ? -total : total;
-}
-
-
 // ---------------------------------------------------------------------------
 // Placeholders
 

@@ -57,8 +57,8 @@ import { knownSources, normalizePayload } from '../sources';
 import { type AlertSource, WEBHOOK_SOURCES } from '../types';
 import { closedObject, type ConfigIssue, type Parsed, parseYaml } from '../yamlConfig';
 import { preparePayload } from './expand';
-import { badPlaceholders, DRILL_REFERENCE_TIME, parseDuration } from './placeholders';
-import { formatDuration } from '../duration';
+import { badPlaceholders, DRILL_REFERENCE_TIME } from './placeholders';
+import { formatDuration, parseDuration } from '../duration';
 
 // ---------------------------------------------------------------------------
 // Types

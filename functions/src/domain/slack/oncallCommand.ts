@@ -6,9 +6,12 @@
 //   /incident oncall help
 // Parsed apart from parseSlashCommand, so the caller tries this first:
 // parseOncallCommand returns null for text that is not an oncall command.
-import { DURATION_HELP, durationText, parseDurationText } from '../duration';
+import { DURATION_HELP, durationText, parseDuration } from '../duration';
 import { MAX_OVERRIDE_SECONDS, type Schedule, type Shift } from '../oncall';
 import { clip, escapeMrkdwn, fromSlackText, slackDate } from './format';
+
+/** A duration in whole seconds, not negative; null otherwise. */
+const wholeSeconds = (seconds: number | null) => (seconds === null || seconds < 0 || !Number.isInteger(seconds) ? null : seconds);
 
 export type OncallPerson = { kind: 'slack'; userId: string } | { kind: 'uid'; uid: string } | { kind: 'me' };
 
@@ -65,7 +68,7 @@ export function parseOncallCommand(text: string | null | undefined): OncallComma
   if (!SCHEDULE_ID.test(schedule)) return error(`“${escapeMrkdwn(clip(fromSlackText(schedule), 40))}” is not a schedule id.`);
   const who = personArg(person);
   if ('error' in who) return error(`${who.error}.`);
-  const seconds = parseDurationText(duration);
+  const seconds = wholeSeconds(parseDuration(duration));
   if (seconds === null) return error(`“${escapeMrkdwn(clip(fromSlackText(duration), 40))}” is not a duration: use ${DURATION_HELP}.`);
   if (seconds < MIN_SLACK_OVERRIDE_SECONDS || seconds > MAX_OVERRIDE_SECONDS) {
     return error(`An override lasts from ${durationText(MIN_SLACK_OVERRIDE_SECONDS)} to ${durationText(MAX_OVERRIDE_SECONDS)} (got ${durationText(seconds)}).`);
