@@ -6,7 +6,7 @@ import tseslint from 'typescript-eslint';
 const outside = ['firebase-*', 'firebase-admin', 'firebase-admin/*', 'firebase-functions', 'firebase-functions/*', '@slack/*', '@google-cloud/*', 'express'];
 
 export default tseslint.config(
-  { ignores: ['lib/**', 'node_modules/**', '.emulators/**', 'console/dist/**', 'coverage/**', 'bench/results/**'] },
+  { ignores: ['lib/**', 'lib-tools/**', 'node_modules/**', '.emulators/**', 'console/dist/**', 'coverage/**', 'bench/results/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -14,6 +14,11 @@ if (code !== 0) {
   console.error('build: TypeScript compilation failed (see above).');
   process.exit(code);
 }
+// The report script's own code (tools/): compiled beside, never deployed.
+if ((await run(tsc, ['-p', path.join(ROOT, 'tsconfig.tools.json')], { cwd: ROOT })) !== 0) {
+  console.error('build: TypeScript compilation of tools/ failed (see above).');
+  process.exit(1);
+}
 const require = createRequire(import.meta.url);
 const { validateProjectFiles } = require(path.join(ROOT, 'lib/functions/src/adapters/configFiles.js'));
 const result = validateProjectFiles();

@@ -6,7 +6,7 @@
 import './lib/node22.mjs';
 import fs from 'node:fs';
 import { getFirestore } from 'firebase-admin/firestore';
-import { adminTarget, builtModule, explain } from './lib/admin.mjs';
+import { adminTarget, builtModule, builtTool, explain } from './lib/admin.mjs';
 
 const target = adminTarget(process.argv.slice(2));
 const args = target.rest;
@@ -20,6 +20,7 @@ if ((period && !['week', 'month'].includes(period)) || args.includes('--help')) 
   process.exit(2);
 }
 const stats = builtModule('domain/stats.js', 'report');
+const report = builtTool('tools/insightsReport.js', 'report');
 try {
   const snap = await getFirestore(target.app).collection('stats').get();
   const buckets = snap.docs.map((d) => ({ id: d.id, ...d.data() }));
@@ -34,10 +35,10 @@ try {
   } else if (buckets.length === 0) {
     console.log(`no insights yet in ${target.projectId}: they fill in as incidents and deploys happen (drills are left out).`);
   } else {
-    console.log(stats.reportTable(buckets, opts));
+    console.log(report.reportTable(buckets, opts));
   }
   if (svg) {
-    fs.writeFileSync(svg, stats.reportSvg(buckets, { ...(scope ? { scope } : {}) }));
+    fs.writeFileSync(svg, report.reportSvg(buckets, { ...(scope ? { scope } : {}) }));
     console.error(`chart of incidents and deploys per week written to ${svg}`);
   }
   process.exit(0);

@@ -47,6 +47,17 @@ export function explain(e, { emulator, projectId }) {
 const requireCjs = createRequire(import.meta.url);
 
 /** A module of the built functions (lib/functions/src/<file>); a clear error when they are not built. */
+/** A module of tools/ (the scripts' own code), as npm run build compiled it into lib-tools/. */
+export function builtTool(file, tool) {
+  try {
+    return requireCjs(path.join(ROOT, 'lib-tools', file));
+  } catch (e) {
+    if (e?.code !== 'MODULE_NOT_FOUND') throw e;
+    console.error(`npm run ${tool}: the tools are not built: run \`npm run build\` first.`);
+    process.exit(1);
+  }
+}
+
 export function builtModule(file, tool) {
   try {
     return requireCjs(path.join(ROOT, 'lib/functions/src', file));

@@ -232,7 +232,7 @@ describe('responder console', { timeout: 180_000 }, () => {
 
     const page = await signedIn('responder', `#/postmortems/${id}`);
     await shows(page.getByTestId('postmortem-status'), 'draft');
-    await shows(page.getByRole('region', { name: 'Metrics' }), '4m 00s');
+    await shows(page.getByRole('region', { name: 'Metrics' }), '4 min');
     await shows(page.getByRole('region', { name: /Timeline/ }), 'triggered → acknowledged');
 
     await page.getByLabel('Summary').fill('Checkout errors after a bad deploy; rolled back.');
@@ -297,8 +297,8 @@ describe('responder console', { timeout: 180_000 }, () => {
     const charts = page.getByRole('region', { name: `${service} over time` });
     await shows(charts, 'MTTA');
     const label = async (name: RegExp) => charts.getByRole('img', { name }).getAttribute('aria-label');
-    await waitFor(async () => ((await label(/^MTTA/))?.includes('2026-W47 3m 00s') ? true : undefined), 'the MTTA chart', EXPECT_MS);
-    expect(await label(/^MTTA/)).toContain('2026-W45 1m 00s');
+    await waitFor(async () => ((await label(/^MTTA/))?.includes('2026-W47 3 min') ? true : undefined), 'the MTTA chart', EXPECT_MS);
+    expect(await label(/^MTTA/)).toContain('2026-W45 1 min');
     expect(await label(/^MTTR/)).toContain('2026-W46 1h 00m');
     expect(await label(/^Change failure rate/)).toContain('2026-W47 20%');
     const row = page.getByRole('table', { name: 'Insights per service' }).getByRole('row').filter({ hasText: service });

@@ -30,14 +30,14 @@ describe('formatting', () => {
     for (const v of [null, undefined, 'soon', {}, Number.NaN, new Date('x')]) expect(toDate(v)).toBeNull();
   });
 
-  it('formats ages compactly, two units at most', () => {
-    expect(formatAge(0)).toBe('0s');
-    expect(formatAge(59_999)).toBe('59s');
-    expect(formatAge(4 * 60_000 + 10_000)).toBe('4m');
-    expect(formatAge(3_600_000 + 5 * 60_000)).toBe('1h 05m');
-    expect(formatAge(2 * 86_400_000 + 3 * 3_600_000)).toBe('2d 03h');
-    expect(formatAge(-5000)).toBe('0s');
-    expect(since(ts(T - 90_000), T)).toBe('1m ago');
+  it('formats ages in the words used everywhere, two units at most', () => {
+    expect(formatAge(0)).toBe('0 s');
+    expect(formatAge(59_999)).toBe('59 s');
+    expect(formatAge(4 * 60_000 + 10_000)).toBe('4 min 10 s');
+    expect(formatAge(3_600_000 + 5 * 60_000)).toBe('1 h 5 min');
+    expect(formatAge(2 * 86_400_000 + 3 * 3_600_000)).toBe('2 d 3 h');
+    expect(formatAge(-5000)).toBe('0 s');
+    expect(since(ts(T - 90_000), T)).toBe('1 min 30 s ago');
     expect(since(null, T)).toBe('-');
   });
 

@@ -11,9 +11,8 @@ import {
   profileForPaging,
 } from '../../functions/src/domain/notificationRules';
 import { oncallConfigSchema, parseOncallOverride, shifts } from '../../functions/src/domain/oncall';
+import { escapeHtml, escapeXml } from '../../functions/src/domain/markup';
 import {
-  escapeHtml,
-  escapeXml,
   pageEmail,
   pageSlackDm,
   pageSms,

@@ -6,19 +6,17 @@ import {
   type Contribution,
   deployContribution,
   diffContributions,
-  formatDuration,
   incidentContribution,
   isoMonth,
   isoWeek,
   mondayOfIsoWeek,
   periodsOf,
-  reportSvg,
-  reportTable,
   type StatFields,
   type StatsDeploy,
   type StatsIncident,
   summarize,
 } from '../../functions/src/domain/stats';
+import { reportSvg, reportTable } from '../../tools/insightsReport';
 
 const at = (iso: string) => new Date(iso);
 
@@ -320,14 +318,14 @@ describe('a scripted week: 3 incidents, 4 deploys (and a drill)', () => {
     const buckets = Object.entries(l.buckets).map(([id, b]) => ({ id, ...b }));
     expect(reportTable(buckets, { periodType: 'week' })).toBe(
       [
-        'period         scope             incidents     MTTA    MTTR  deploys  failed  CFR',
-        '-------------  ----------------  ---------  -------  ------  -------  ------  ---',
-        'week:2026-W48  all                       3   5m 40s  2h 30m        4       2  50%',
-        'week:2026-W48  service:checkout          2   7m 30s  2h 30m        2       1  50%',
-        'week:2026-W48  service:payments          1   2m 00s       -        2       1  50%',
-        'week:2026-W48  severity:SEV1             2   3m 30s  1h 00m        0       0    -',
-        'week:2026-W48  severity:SEV2             1  10m 00s  4h 00m        0       0    -',
-        'week:2026-W48  severity:SEV3             0        -       -        0       0    -',
+        'period         scope             incidents        MTTA        MTTR  deploys  failed  CFR',
+        '-------------  ----------------  ---------  ----------  ----------  -------  ------  ---',
+        'week:2026-W48  all                       3  5 min 40 s  2 h 30 min        4       2  50%',
+        'week:2026-W48  service:checkout          2  7 min 30 s  2 h 30 min        2       1  50%',
+        'week:2026-W48  service:payments          1       2 min           -        2       1  50%',
+        'week:2026-W48  severity:SEV1             2  3 min 30 s         1 h        0       0    -',
+        'week:2026-W48  severity:SEV2             1      10 min         4 h        0       0    -',
+        'week:2026-W48  severity:SEV3             0           -           -        0       0    -',
         '',
       ].join('\n'),
     );
@@ -340,17 +338,6 @@ describe('a scripted week: 3 incidents, 4 deploys (and a drill)', () => {
     ]);
     expect(reportTable([])).toContain('(no data)');
   });
-});
-
-describe('formatDuration', () => {
-  it.each([
-    [null, '-'],
-    [45, '45s'],
-    [340, '5m 40s'],
-    [3600, '1h 00m'],
-    [9000, '2h 30m'],
-    [90_000, '1d 01h'],
-  ])('%s → %s', (s, text) => expect(formatDuration(s)).toBe(text));
 });
 
 describe('reportSvg', () => {

@@ -1,5 +1,6 @@
 // Pure formatting helpers for the console: no DOM, no Firebase, no clock
 // (the caller passes `now`), so the unit tests run them in Node.
+import { formatDuration } from '../../../functions/src/domain/duration';
 import { localTime } from '../../../functions/src/domain/timeZones';
 
 /** Anything Firestore may hand back for a time: a Timestamp, a Date, millis, an ISO string. */
@@ -32,21 +33,15 @@ export function markdownCurrent(pm: { updatedAt?: unknown; markdownOf?: unknown 
   return of !== null && updated !== null && of.getTime() === updated.getTime();
 }
 
-const pad = (n: number) => String(n).padStart(2, '0');
-
 /**
- * A compact duration for ages and "time since": `12s`, `4m`, `1h 05m`, `2d 03h`.
- * Negative spans (a clock slightly ahead of ours) count as zero.
+ * How long ago, in the words used everywhere (`12 s`, `4 min 12 s`, `1 h 5 min`):
+ * whole seconds; a clock slightly ahead of ours counts as zero.
  */
 export function formatAge(ms: number): string {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86_400) return `${Math.floor(s / 3600)}h ${pad(Math.floor((s % 3600) / 60))}m`;
-  return `${Math.floor(s / 86_400)}d ${pad(Math.floor((s % 86_400) / 3600))}h`;
+  return formatDuration(Math.max(0, Math.floor(ms / 1000)));
 }
 
-/** `4m ago`, or `-` without a time. */
+/** `4 min 12 s ago`, or `-` without a time. */
 export function since(at: unknown, now: number): string {
   const d = toDate(at);
   return d ? `${formatAge(now - d.getTime())} ago` : '-';

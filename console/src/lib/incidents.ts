@@ -1,5 +1,5 @@
 // The incident list's filters and ordering, and the timeline's order. Pure.
-import { INCIDENT_STATUSES, type IncidentStatus, OPEN_STATUSES, SEVERITIES, type Severity } from '../../../functions/src/domain/types';
+import { INCIDENT_STATUSES, type IncidentStatus, isOpen, SEVERITIES, type Severity, severityRank } from '../../../functions/src/domain/types';
 import { toDate } from './format';
 
 /** What the list needs of an incident document (its fields as Firestore returns them). */
@@ -46,7 +46,7 @@ export function filterToQuery(f: IncidentFilter): Record<string, string> {
 }
 
 export function matchesFilter(i: IncidentRow, f: IncidentFilter): boolean {
-  if (f.status === 'open' && !(i.status && OPEN_STATUSES.includes(i.status))) return false;
+  if (f.status === 'open' && !(i.status && isOpen(i.status))) return false;
   if (f.status !== 'open' && f.status !== 'all' && i.status !== f.status) return false;
   if (f.severity !== 'all' && i.severity !== f.severity) return false;
   if (f.service !== '' && (i.service ?? '') !== f.service) return false;
@@ -60,7 +60,7 @@ const millis = (v: unknown) => toDate(v)?.getTime() ?? 0;
  * most severe first, then newest first.
  */
 export function filterIncidents(list: readonly IncidentRow[], f: IncidentFilter): { incidents: IncidentRow[]; drills: IncidentRow[] } {
-  const rank = (s: Severity | undefined) => (s ? SEVERITIES.indexOf(s) : SEVERITIES.length);
+  const rank = (s: Severity | undefined) => (s ? severityRank(s) : SEVERITIES.length);
   const sorted = list
     .filter((i) => matchesFilter(i, f))
     .sort((a, b) => rank(a.severity) - rank(b.severity) || millis(b.createdAt) - millis(a.createdAt) || a.id.localeCompare(b.id));

@@ -1,11 +1,15 @@
 import { useMemo } from 'preact/hooks';
 import { collection, query, where } from 'firebase/firestore';
-import { formatDuration, formatRate } from '../../../functions/src/domain/stats';
+import { formatDuration as words } from '../../../functions/src/domain/duration';
+import { formatRate } from '../../../functions/src/domain/stats';
 import { Chart } from '../components/Chart';
 import { Empty, ErrorNote, Section } from '../components/ui';
 import { useQuery, useSession } from '../hooks';
 import { niceDurationMax, scopeLabel, type SeriesPoint, seriesByScope, type StatDoc, summarizeSeries } from '../lib/insights';
 import { hrefOf } from '../lib/route';
+
+/** MTTA and MTTR in the words used everywhere; `-` for none. */
+const formatDuration = (seconds: number | null) => (seconds === null ? '-' : words(seconds));
 
 type PeriodType = 'week' | 'month';
 

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { doc, serverTimestamp, updateDoc } from 'firebase/firestore';
 import { MAX_ACTION_ITEM_TITLE, MAX_ACTION_ITEMS, MAX_SECTION_LENGTH, POSTMORTEM_TRANSITIONS, TEMPLATE_SECTIONS, type TextSectionKey } from '../../../functions/src/domain/postmortem';
-import { formatDuration } from '../../../functions/src/domain/stats';
+import { formatDuration } from '../../../functions/src/domain/duration';
 import { Empty, ErrorNote, Section, SevBadge, VIEWER_TITLE } from '../components/ui';
 import { type Session, useDoc, useSession } from '../hooks';
 import { actorLabel, explainError, formatDateTime, fromDateInput, markdownCurrent, safeUrl, toDateInput } from '../lib/format';

@@ -12,11 +12,11 @@ import { pipelineConfig } from '../adapters/configFiles';
 import { db } from '../adapters/firebase';
 import { decode } from '../adapters/firestoreCodec';
 import { log } from '../adapters/logs';
+import { escapeHtml } from '../domain/markup';
 import { feedEntries, type StatusFeedEntry } from '../domain/statusPage';
 import {
   alreadySubscribedEmail,
   confirmationEmail,
-  escapeHtml,
   normalizeEmail,
   planConfirm,
   planSubscribe,

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { formatMinutes } from './duration';
 import { canonicalJson, stableId } from './hash';
 import type { Policy } from './policy';
-import { type DeployRef, type IncidentStatus, OPEN_STATUSES } from './types';
+import { type DeployRef, type IncidentStatus, isOpen } from './types';
 
 /** At most this many deploys are kept on an incident (contract §4: "recent, ≤10"). */
 export const MAX_INCIDENT_DEPLOYS = 10;
@@ -338,7 +338,7 @@ export function deployLandsDuring(
   incident: { status: IncidentStatus; service: string | null; environment: string | null; createdAt: Date },
   policy?: DeployPolicy,
 ): boolean {
-  if (!OPEN_STATUSES.includes(incident.status)) return false;
+  if (!isOpen(incident.status)) return false;
   if (!sameTarget(deploy, incident, policy?.deploys.matchEnvironment ?? true)) return false;
   return deploy.deployedAt.getTime() >= incident.createdAt.getTime();
 }

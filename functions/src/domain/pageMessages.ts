@@ -7,6 +7,7 @@
 // Everything from outside is escaped for where it goes: XML for TwiML, HTML
 // for email, Slack mrkdwn with escapeMrkdwn; control characters are dropped
 // from SMS and speech. A drill says [DRILL] in every message.
+import { escapeHtml, escapeXml } from './markup';
 import { type Channel } from './notificationRules';
 import { consoleLink } from './slack/messages';
 import { ACKNOWLEDGE_ACTION_ID } from './slack/interactions';
@@ -78,11 +79,6 @@ export function smsSegments(text: string): { encoding: 'GSM-7' | 'UCS-2'; segmen
 export interface MailDocument {
   to: string;
   message: { subject: string; text: string; html: string };
-}
-
-/** Escapes text for HTML content and double-quoted attributes. */
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 }
 
 /** Only http(s) links become links; anything else would be a script or a trap. */
@@ -169,20 +165,6 @@ export function pageSlackDm(c: PageContent): SlackPageMessage {
 
 // ---------------------------------------------------------------------------
 // TwiML (voice and SMS replies)
-
-/** Escapes text for XML content and attributes, dropping characters XML 1.0 cannot hold. */
-export function escapeXml(text: string): string {
-  return (
-    text
-      .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '')
-      .replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '')
-      .replace(/&/g, '&amp;')
-      .replace(/</g, '&lt;')
-      .replace(/>/g, '&gt;')
-      .replace(/"/g, '&quot;')
-      .replace(/'/g, '&apos;')
-  );
-}
 
 const twiml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?><Response>${body}</Response>`;
 const say = (text: string) => `<Say>${escapeXml(text)}</Say>`;

@@ -9,6 +9,7 @@
 // one document and the rate limit holds per address. Links carry a token signed
 // with STATUS_LINK_SECRET (HMAC-SHA256): `confirm` ones expire, `unsubscribe`
 // ones do not (an old mail's link must keep working).
+import { escapeHtml } from './markup';
 import { createHmac } from 'node:crypto';
 import { safeEqual } from './auth';
 import { stableId } from './hash';
@@ -166,10 +167,6 @@ export function planConfirm(existing: SubscriberDoc, now: Date): SubscriberDoc |
 }
 
 // ---- mails -----------------------------------------------------------------------
-
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
 
 const paragraphs = (text: string) =>
   text

@@ -23,6 +23,16 @@ export function formatIssue(i: ConfigIssue): string {
   return `${i.file}:${i.line}: ${i.path ? `${i.path}: ` : ''}${i.message}`;
 }
 
+type YamlDocument = ReturnType<typeof parseDocument>;
+
+/** The line of the deepest node that exists along `path` in a parsed YAML document (1 when none does). */
+export function lineOfPath(doc: YamlDocument, lineCounter: LineCounter, path: readonly (string | number)[]): number {
+  let node: unknown;
+  for (let n = path.length; n >= 0 && !isNode(node); n--) node = doc.getIn(path.slice(0, n), true);
+  const offset = isNode(node) ? node.range?.[0] : undefined;
+  return offset === undefined ? 1 : lineCounter.linePos(offset).line;
+}
+
 /**
  * Parses `text` (YAML) and validates it against `schema`.
  * `lineOffset` is added to every line number, for YAML embedded after other lines.
@@ -43,11 +53,7 @@ export function parseYaml<S extends z.ZodType>(text: string, schema: S, file: st
     ok: false,
     issues: result.error.issues.map((issue) => {
       const path = issue.path.map(String);
-      // The deepest node that exists along the path gives the line.
-      let node: unknown;
-      for (let n = path.length; n >= 0 && !isNode(node); n--) node = doc.getIn(path.slice(0, n), true);
-      const range = isNode(node) ? node.range : undefined;
-      return { file, line: lineAt(range?.[0]), path: path.join('.'), message: issue.message };
+      return { file, line: lineOfPath(doc, lineCounter, path) + lineOffset, path: path.join('.'), message: issue.message };
     }),
   };
 }
@@ -60,10 +66,7 @@ export function parseYaml<S extends z.ZodType>(text: string, schema: S, file: st
 export function issueAt(text: string, file: string, path: (string | number)[], message: string): ConfigIssue {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  let node: unknown;
-  for (let n = path.length; n >= 0 && !isNode(node); n--) node = doc.getIn(path.slice(0, n), true);
-  const range = isNode(node) ? node.range : undefined;
-  return { file, line: range ? lineCounter.linePos(range[0]).line : 1, path: path.map(String).join('.'), message };
+  return { file, line: lineOfPath(doc, lineCounter, path), path: path.map(String).join('.'), message };
 }
 
 /** Like parseYaml, but throws a ConfigError. */

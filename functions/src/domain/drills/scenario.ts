@@ -51,11 +51,11 @@
 // `environment` fills in where a payload names none (generic `environment`,
 // `labels.env`, the `env:` tag, `policy_user_labels.env`, the event's
 // `environment`); an environment a payload names is kept.
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { knownSources, normalizePayload } from '../sources';
 import { type AlertSource, WEBHOOK_SOURCES } from '../types';
-import { closedObject, type ConfigIssue, type Parsed, parseYaml } from '../yamlConfig';
+import { closedObject, type ConfigIssue, lineOfPath, type Parsed, parseYaml } from '../yamlConfig';
 import { preparePayload } from './expand';
 import { badPlaceholders, DRILL_REFERENCE_TIME } from './placeholders';
 import { formatDuration, parseDuration } from '../duration';
@@ -320,12 +320,7 @@ export function parseScenario(text: string, file: string, opts: ParseScenarioOpt
 
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
-  const lineOf = (path: (string | number)[]): number => {
-    let node: unknown;
-    for (let n = path.length; n >= 0 && !isNode(node); n--) node = doc.getIn(path.slice(0, n), true);
-    const offset = isNode(node) ? node.range?.[0] : undefined;
-    return offset === undefined ? 1 : lineCounter.linePos(offset).line;
-  };
+  const lineOf = (path: (string | number)[]) => lineOfPath(doc, lineCounter, path);
 
   const issues: ConfigIssue[] = [];
   for (const [i, step] of scenario.alerts.entries()) {

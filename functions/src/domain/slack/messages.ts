@@ -2,7 +2,7 @@
 // from the incident (and the effect) alone; no clock, no Slack client.
 // Every piece of user-provided text is escaped (&, <, >), and every block
 // respects Block Kit's limits (header 150, section 3000, field 2000, 50 blocks).
-import { type Effect, type Incident, type IncidentStatus, type Severity, OPEN_STATUSES, SEVERITIES } from '../types';
+import { type Effect, type Incident, type IncidentStatus, isOpen, type Severity, severityRank } from '../types';
 import { ACKNOWLEDGE_ACTION_ID, RESOLVE_ACTION_ID } from './interactions';
 import { actorDisplay, clip, escapeMrkdwn, link, mentionDisplay, plural, relative, safe, slackDate } from './format';
 
@@ -82,7 +82,6 @@ function channelRef(channelId: string | null | undefined): string | null {
   return channelId && /^[CGD][A-Z0-9]+$/.test(channelId) ? `<#${channelId}>` : null;
 }
 
-const isOpenStatus = (s: IncidentStatus) => OPEN_STATUSES.includes(s);
 
 /** `SEV1 · Checkout is down` (escaped). */
 function sevTitle(incident: Incident): string {
@@ -107,7 +106,7 @@ function summaryFields(incident: Incident): string[] {
     `*Commander*\n${incident.commander ? actorDisplay(incident.commander) : '_nobody yet_'}`,
     `*Opened*\n${slackDate(incident.createdAt)}`,
   ];
-  if (incident.resolvedAt && !isOpenStatus(incident.status)) fields.push(`*Resolved*\n${slackDate(incident.resolvedAt)}`);
+  if (incident.resolvedAt && !isOpen(incident.status)) fields.push(`*Resolved*\n${slackDate(incident.resolvedAt)}`);
   else if (incident.acknowledgedAt) fields.push(`*Acknowledged*\n${slackDate(incident.acknowledgedAt)}`);
   if (incident.runbook) fields.push(`*Runbook*\n${safe(incident.runbook, 500)}`);
   return fields;
@@ -138,7 +137,7 @@ function linksSection(incident: Incident): SlackBlock | null {
 
 /** Acknowledge (while triggered) and Resolve (while open); nothing once resolved or closed. */
 function actionsBlock(incident: Incident): SlackBlock | null {
-  if (!isOpenStatus(incident.status)) return null;
+  if (!isOpen(incident.status)) return null;
   const elements: SlackBlock[] = [];
   if (incident.status === 'triggered') {
     elements.push({ type: 'button', action_id: ACKNOWLEDGE_ACTION_ID, value: incident.id, style: 'primary', text: plain('Acknowledge', 75) });
@@ -220,7 +219,7 @@ function effectLine(incident: Incident, effect: Effect): { text: string; body: s
       return { text: line.split('\n')[0] ?? line, body: line };
     }
     case 'severity_changed': {
-      const up = SEVERITIES.indexOf(effect.to) < SEVERITIES.indexOf(effect.from);
+      const up = severityRank(effect.to) < severityRank(effect.from);
       const line = `${SEV_EMOJI[effect.to]} Severity ${up ? 'raised' : 'lowered'} from ${effect.from} to ${effect.to} by ${actorDisplay(effect.actor)}`;
       return { text: line, body: line };
     }
@@ -351,10 +350,10 @@ export const MAX_LISTED = 25;
 /** `/incident list`: the incidents given (usually the open ones), most severe and newest first (ephemeral). */
 export function listReply(incidents: Incident[], opts: ReplyOptions = {}): SlackMessage {
   if (incidents.length === 0) return done('No open incidents. :sunny:', [sectionBlock('No open incidents. :sunny:')]);
-  const allOpen = incidents.every((i) => isOpenStatus(i.status));
+  const allOpen = incidents.every((i) => isOpen(i.status));
   const heading = `${plural(incidents.length, allOpen ? 'open incident' : 'incident')}`;
   const sorted = [...incidents].sort(
-    (a, b) => SEVERITIES.indexOf(a.severity) - SEVERITIES.indexOf(b.severity) || b.createdAt.getTime() - a.createdAt.getTime(),
+    (a, b) => severityRank(a.severity) - severityRank(b.severity) || b.createdAt.getTime() - a.createdAt.getTime(),
   );
   const lines = sorted.slice(0, MAX_LISTED).map((i) => {
     const title = opts.consoleUrl ? link(consoleLink(opts.consoleUrl, i.id), clip(i.title, 150)) : safe(i.title, 150);

@@ -6,7 +6,8 @@
 // `stakeholders:` in config/slack.yaml.
 import { stableId } from '../hash';
 import { COMPONENT_STATUS_LABELS, type ComponentStatus } from '../statusPage';
-import { escapeHtml, type MailWrite } from '../statusSubscribers';
+import { escapeHtml } from '../markup';
+import type { MailWrite } from '../statusSubscribers';
 import { type Incident, type Severity } from '../types';
 import { duration, link, plural, safe, slackDate, utcText } from './format';
 import { consoleLink, LIMITS, type SlackBlock, type SlackMessage } from './messages';
