@@ -1,21 +1,9 @@
 // The incident list's filters and ordering, and the timeline's order. Pure.
-import { INCIDENT_STATUSES, type IncidentStatus, isOpen, SEVERITIES, type Severity, severityRank } from '../../../functions/src/domain/types';
+import { type Incident, INCIDENT_STATUSES, type IncidentStatus, isOpen, SEVERITIES, type Severity, severityRank, type Stored } from '../../../functions/src/domain/types';
 import { toDate } from './format';
 
 /** What the list needs of an incident document (its fields as Firestore returns them). */
-export interface IncidentRow {
-  id: string;
-  title?: string;
-  status?: IncidentStatus;
-  severity?: Severity;
-  service?: string | null;
-  environment?: string | null;
-  drill?: boolean;
-  createdAt?: unknown;
-  updatedAt?: unknown;
-  commander?: string | null;
-  [key: string]: unknown;
-}
+export type IncidentRow = Stored<Incident> & { id: string };
 
 export type StatusFilter = 'open' | 'all' | IncidentStatus;
 

@@ -1,8 +1,9 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import { collection, doc, limit, orderBy, query, where } from 'firebase/firestore';
-import { TRANSITIONS } from '../../../functions/src/domain/lifecycle';
-import { type IncidentStatus, SEVERITIES } from '../../../functions/src/domain/types';
+import { ACTION_TARGET, TRANSITIONS } from '../../../functions/src/domain/lifecycle';
+import type { RunbookChecklistItem } from '../../../functions/src/domain/runbooks';
+import { type AlertRecord, type DeployRef, type IncidentStatus, SEVERITIES, type Stored } from '../../../functions/src/domain/types';
 import { Empty, ErrorNote, Result, Section, SevBadge, StatusBadge, VIEWER_TITLE } from '../components/ui';
 import { type Session, useDoc, useNow, useQuery, useSession } from '../hooks';
 import { actorLabel, formatAge, formatDateTime, safeUrl, since, toDate } from '../lib/format';
@@ -10,64 +11,21 @@ import { type IncidentRow, sortTimeline, type TimelineRow } from '../lib/inciden
 import { hrefOf } from '../lib/route';
 import { useUpdates } from '../updates';
 
-interface LinkDoc {
-  title?: string;
-  url?: string;
-}
-interface DeployDoc {
-  id?: string;
-  service?: string;
-  environment?: string | null;
-  version?: string;
-  deployedAt?: unknown;
-  url?: string | null;
-  author?: string | null;
-  commit?: string | null;
-}
-interface IncidentDoc extends IncidentRow {
-  source?: string;
-  alertCount?: number;
-  firingCount?: number;
-  acknowledgedAt?: unknown;
-  mitigatedAt?: unknown;
-  resolvedAt?: unknown;
-  closedAt?: unknown;
-  runbook?: string | null;
-  slack?: string | null;
-  deploys?: DeployDoc[];
-  links?: LinkDoc[];
-  severitySource?: string;
-  reopenCount?: number;
-  postmortemRequired?: boolean;
-}
-interface AlertDoc {
-  status?: string;
-  title?: string;
-  alertName?: string;
-  source?: string;
-  severity?: string;
-  nativeSeverity?: string | null;
-  occurrences?: number;
-  firstSeenAt?: unknown;
-  lastSeenAt?: unknown;
-  links?: LinkDoc[];
-}
-interface StepDoc {
-  text?: string;
-  order?: number;
-  section?: string | null;
-  done?: boolean;
-  doneBy?: string | null;
-  doneAt?: unknown;
-}
+type DeployDoc = Stored<DeployRef>;
+type IncidentDoc = IncidentRow;
+type AlertDoc = Stored<AlertRecord>;
+type StepDoc = Stored<RunbookChecklistItem>;
 
-const STATUS_ACTIONS = [
-  { action: 'acknowledge', label: 'Acknowledge', to: 'acknowledged' },
-  { action: 'mitigate', label: 'Mitigate', to: 'mitigated' },
-  { action: 'resolve', label: 'Resolve', to: 'resolved' },
-  { action: 'reopen', label: 'Reopen', to: 'triggered' },
-  { action: 'close', label: 'Close', to: 'closed' },
-] as const;
+/** The status buttons; where each leads comes from the state machine's own table. */
+const STATUS_ACTIONS = (
+  [
+    ['acknowledge', 'Acknowledge'],
+    ['mitigate', 'Mitigate'],
+    ['resolve', 'Resolve'],
+    ['reopen', 'Reopen'],
+    ['close', 'Close'],
+  ] as const
+).map(([action, label]) => ({ action, label, to: ACTION_TARGET[action] }));
 
 export function IncidentPage({ id }: { id: string }) {
   const session = useSession();

@@ -1,6 +1,7 @@
 // Deploys: parsing deploy events (webhook body, `deploys` topic, Cloud Build
 // notifications), their document ids, and correlating them with incidents.
 // Pure: time comes in as an argument.
+import { parseInstant } from './instant';
 import { z } from 'zod';
 import { formatMinutes } from './duration';
 import { canonicalJson, stableId } from './hash';
@@ -47,19 +48,6 @@ function requiredText(name: string) {
     })
     .transform((s) => s.trim())
     .refine((s) => s.length > 0, `${name} must not be empty`);
-}
-
-/**
- * A date as ISO text or epoch seconds/milliseconds (number or digits).
- * Returns null for anything that is not a real date after 1971.
- */
-export function parseInstant(value: unknown): Date | null {
-  let d: Date;
-  if (typeof value === 'number' && Number.isFinite(value)) d = new Date(value < 1e12 ? value * 1000 : value);
-  else if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value.trim())) return parseInstant(Number(value.trim()));
-  else if (typeof value === 'string' && value.trim() !== '') d = new Date(value.trim());
-  else return null;
-  return Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1971 ? null : d;
 }
 
 const instant = z

@@ -167,3 +167,11 @@ export type Notice =
 
 /** What a notification document in the outbox carries. */
 export type OutboxPayload = Effect | Notice;
+
+/**
+ * A pipeline document as a client reads it (the console): any field may be
+ * missing, and a time is whatever Firestore hands back (a Timestamp).
+ */
+export type Stored<T> = {
+  [K in keyof T]?: T[K] extends Date | null ? unknown : T[K] extends (infer U)[] ? (U extends object ? Stored<U>[] : U[]) : T[K];
+};

@@ -11,9 +11,10 @@
 //
 // The per-alert rules are shared with Grafana, whose unified-alerting webhook
 // is the same shape plus a few URLs: see `normalizePromAlert`.
+import { parseInstant } from '../instant';
 import { z } from 'zod';
 import type { AlertSource, Link, NormalizedAlert } from '../types';
-import { defineSource, firstLine, firstOf, link, links, nonEmpty, optionalLabels, toDate } from './common';
+import { defineSource, firstLine, firstOf, link, links, nonEmpty, optionalLabels } from './common';
 
 /** "firing" or "resolved", in any case. */
 export const promStatus = z
@@ -211,8 +212,8 @@ export function normalizePromAlert(source: AlertSource, a: PromAlert, ctx: PromC
     severity: firstOf(labels.severity, ann.severity),
     alertName: alertname ?? title,
     labels,
-    startsAt: toDate(a.startsAt),
-    endsAt: status === 'resolved' ? toDate(a.endsAt) : null,
+    startsAt: parseInstant(a.startsAt),
+    endsAt: status === 'resolved' ? parseInstant(a.endsAt) : null,
     links: dedupeLinks(found),
     description: firstOf(ann.description, ann.message),
   };

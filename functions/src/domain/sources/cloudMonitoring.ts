@@ -19,9 +19,10 @@
 //   `metric_type` are added when the incident names them.
 // - Severity: `severity`; "No severity" (any case) is nothing.
 // - Title: `summary`, else `policy_name` (else the condition name, else the id).
+import { parseInstant } from '../instant';
 import { z } from 'zod';
 import type { Link } from '../types';
-import { defineSource, firstOf, labelMap, link, nonEmpty, optionalLabels, scalarText, TEST_NOTIFICATION_LABEL, textValue, toDate } from './common';
+import { defineSource, firstOf, labelMap, link, nonEmpty, optionalLabels, scalarText, TEST_NOTIFICATION_LABEL, textValue } from './common';
 
 /** Labels nobody acts on: a malformed map is dropped rather than failing the notification. */
 const lenientLabels = labelMap.nullish().catch(null).transform((l) => l ?? {});
@@ -89,8 +90,8 @@ export const cloudMonitoring = defineSource({
         severity: severity !== null && /^no\s+severity$/i.test(severity) ? null : severity,
         alertName: firstOf(i.policy_name) ?? title,
         labels,
-        startsAt: toDate(i.started_at),
-        endsAt: toDate(i.ended_at),
+        startsAt: parseInstant(i.started_at),
+        endsAt: parseInstant(i.ended_at),
         links: [...link('Cloud Monitoring incident', i.url), ...docLinks],
         description: nonEmpty(i.documentation?.content),
       },

@@ -39,20 +39,7 @@ export const labelMap = z.record(z.string(), z.union([z.string(), z.number(), z.
 });
 
 /** Longest text read as a date: an ISO date with nanoseconds and a zone is 35 characters. */
-const MAX_DATE_TEXT = 64;
 
-/** A date in ISO text or epoch seconds/milliseconds; Go's zero time, 0 and garbage become null. */
-export function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined || value === '') return null;
-  let d: Date;
-  if (typeof value === 'number') d = new Date(value < 1e12 ? value * 1000 : value);
-  else if (typeof value === 'string' && value.length > MAX_DATE_TEXT) return null;
-  else if (typeof value === 'string' && /^\d+(\.\d+)?$/.test(value)) return toDate(Number(value));
-  else if (typeof value === 'string') d = new Date(value);
-  else return null;
-  const t = d.getTime();
-  return Number.isNaN(t) || d.getUTCFullYear() < 1971 ? null : d;
-}
 
 export function nonEmpty(s: string | null | undefined): string | null {
   if (s === undefined || s === null) return null;

@@ -55,9 +55,10 @@
 //   prefix, else `alert_type`. P1 is SEV1 through the default rules.
 // - The date is when the transition happened: startsAt of a firing alert,
 //   endsAt of a resolved one.
+import { parseInstant } from '../instant';
 import { z } from 'zod';
 import { canonicalJson, stableId } from '../hash';
-import { defineSource, firstOf, link, MAX_SCAN, nonEmpty, scalarText, toDate } from './common';
+import { defineSource, firstOf, link, MAX_SCAN, nonEmpty, scalarText } from './common';
 
 const text = z.string().nullish();
 const id = scalarText.nullish();
@@ -276,7 +277,7 @@ export const datadog = defineSource({
             : monitorId !== null
               ? `monitor:${monitorId}${scope !== null ? `:${scope}` : ''}`
               : stableId(canonicalJson({ org: nonEmpty(p.org?.id), title: parsed.title, scope: parsed.scope }), 16);
-    const at = toDate(p.date) ?? toDate(p.last_updated) ?? toDate(p.date_posix);
+    const at = parseInstant(p.date) ?? parseInstant(p.last_updated) ?? parseInstant(p.date_posix);
 
     return [
       {

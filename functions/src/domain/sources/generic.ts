@@ -1,7 +1,8 @@
 // The generic JSON shape (contract §3), for senders with no format of their own.
+import { parseInstant } from '../instant';
 import { z } from 'zod';
 import { canonicalJson, stableId } from '../hash';
-import { defineSource, labelMap, nonEmpty, toDate } from './common';
+import { defineSource, labelMap, nonEmpty } from './common';
 
 const schema = z.object({
   title: z.string().trim().min(1, 'title is required'),
@@ -36,8 +37,8 @@ export const generic = defineSource({
         severity: nonEmpty(p.severity),
         alertName: p.labels.alertname ?? p.title,
         labels: p.labels,
-        startsAt: toDate(p.startsAt),
-        endsAt: toDate(p.endsAt),
+        startsAt: parseInstant(p.startsAt),
+        endsAt: parseInstant(p.endsAt),
         links: p.links,
         description: nonEmpty(p.description),
       },

@@ -42,10 +42,11 @@
 // service = the rule's first project; environment = the rule's environment;
 // fingerprint `metric_alert:<metric_alert.id>` (the Sentry incident, shared by
 // its critical, warning and resolved notifications).
+import { parseInstant } from '../instant';
 import { z } from 'zod';
 import { canonicalJson, stableId } from '../hash';
 import type { Link, NormalizedAlert } from '../types';
-import { defineSource, firstOf, link, MAX_SCAN, nonEmpty, textValue, toDate } from './common';
+import { defineSource, firstOf, link, MAX_SCAN, nonEmpty, textValue } from './common';
 
 const scalar = z.union([z.string(), z.number(), z.boolean()]).transform(String);
 const tag = z.union(
@@ -220,7 +221,7 @@ function issueAlert(p: SentryPayload, event: SentryEvent, legacy: boolean): Norm
     severity: firstOf(event.level, legacy ? p.level : null, tags.level),
     alertName: rule ?? title,
     labels,
-    startsAt: toDate(event.datetime) ?? toDate(event.timestamp),
+    startsAt: parseInstant(event.datetime) ?? parseInstant(event.timestamp),
     endsAt: null,
     links,
     description: firstOf(event.message, legacy ? p.message : null, event.culprit, legacy ? p.culprit : null),
@@ -241,8 +242,8 @@ function metricAlert(p: SentryPayload, m: NonNullable<NonNullable<SentryPayload[
     severity: resolved ? null : firstOf(p.action),
     alertName: firstOf(m.alert_rule?.name) ?? title,
     labels: project !== null ? { project } : {},
-    startsAt: toDate(m.date_started) ?? toDate(m.date_detected),
-    endsAt: resolved ? toDate(m.date_closed) : null,
+    startsAt: parseInstant(m.date_started) ?? parseInstant(m.date_detected),
+    endsAt: resolved ? parseInstant(m.date_closed) : null,
     links: link('Sentry metric alert', p.data?.web_url),
     description: nonEmpty(p.data?.description_text),
   };
@@ -268,7 +269,7 @@ function issueWebhook(p: SentryPayload, issue: SentryIssue): NormalizedAlert {
     severity: firstOf(issue.level),
     alertName: title,
     labels: project !== null ? { project } : {},
-    startsAt: toDate(issue.firstSeen),
+    startsAt: parseInstant(issue.firstSeen),
     endsAt: null,
     links: link('Sentry issue', issue.permalink),
     description: firstOf(issue.metadata?.value, issue.culprit),
