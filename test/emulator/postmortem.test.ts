@@ -112,10 +112,12 @@ describe('postmortems', () => {
     const now = new Date();
     await pmRef.update({ dueAt: new Date(now.getTime() - DAY), actionItems: [{ title: `Add a circuit breaker (${service})`, owner: 'uid-bob', dueAt: new Date(now.getTime() - 2 * DAY), done: false }] });
     await waitFor(async () => (await pmRef.get()).get('reminderDueAt')?.toMillis() === now.getTime() - 2 * DAY, 'the reminder date to follow the edit');
-    const first = await remindOverdue('Etc/UTC', now);
-    const second = await remindOverdue('Etc/UTC', now);
-    expect(first).toBeGreaterThanOrEqual(2);
-    expect(second).toBe(0);
+    const mine = (keys: string[]) => keys.filter((k) => k.startsWith(`${incident.id}:`)).sort();
+    const first = mine(await remindOverdue('Etc/UTC', now));
+    const second = mine(await remindOverdue('Etc/UTC', now));
+    const day = now.toISOString().slice(0, 10);
+    expect(first).toEqual([`${incident.id}:action:0:${day}`, `${incident.id}:postmortem:${day}`]);
+    expect(second).toEqual([]);
     const channel = (await db().doc(`incidents/${incident.id}`).get()).get('slack') as string;
     const posts = await waitFor(async () => {
       const calls = (await slackCallsFor(service, channel)).filter((c) => c.method === 'chat.postMessage' && /overdue/i.test(String(c.args.text)));
@@ -179,7 +181,7 @@ describe('postmortems', () => {
       updatedAt: FieldValue.serverTimestamp(),
     });
     await waitFor(async () => (await pmRef.get()).get('reminderDueAt')?.toMillis() === overdue.getTime(), 'the reminder date from the good item');
-    expect(await remindOverdue('Etc/UTC', now)).toBeGreaterThanOrEqual(1);
+    expect((await remindOverdue('Etc/UTC', now)).filter((k) => k.startsWith(`${incident.id}:`))).toHaveLength(1);
     const markers = (await db().collection('reminders').where('incidentId', '==', incident.id).get()).docs.map((d) => d.id);
     expect(markers).toEqual([`${incident.id}:action:0:${now.toISOString().slice(0, 10)}`]);
   });
@@ -202,10 +204,10 @@ describe('postmortems', () => {
     const service = unique('auth');
     await postAlert('generic', { title: `Login failures (${service})`, service, environment: 'production', severity: 'critical' });
     const incident = await waitForIncident(service);
-    // Opened 11 minutes ago: the second 5-minute period has started.
-    await db().doc(`incidents/${incident.id}`).update({ createdAt: new Date(Date.now() - 11 * 60_000) });
-    expect(await remindUnacknowledged()).toBeGreaterThanOrEqual(1);
-    expect(await remindUnacknowledged()).toBe(0);
+    // 11 minutes after it opened: the second 5-minute period has started.
+    const at = new Date((incident.createdAt as { toMillis(): number }).toMillis() + 11 * 60_000);
+    expect((await remindUnacknowledged(at)).filter((id) => id === incident.id)).toEqual([incident.id]);
+    expect((await remindUnacknowledged(at)).filter((id) => id === incident.id)).toEqual([]);
     const reminders = await db().collection('reminders').where('incidentId', '==', incident.id).get();
     expect(reminders.docs.map((d) => d.id)).toEqual([`${incident.id}:unack:2`]);
     await waitFor(async () => (await slackCallsFor(service)).some((c) => c.method === 'chat.postMessage' && /not acknowledged/i.test(String(c.args.text)) && /<!here>/.test(String(c.args.text))), 'the reminder with @here');
@@ -215,8 +217,8 @@ describe('postmortems', () => {
     const service = unique('sessions');
     await postAlert('generic', { title: `Session store down (${service})`, service, environment: 'production', severity: 'error' });
     const incident = await waitForIncident(service);
-    await db().doc(`incidents/${incident.id}`).update({ createdAt: new Date(Date.now() - 6 * 60_000) });
-    const out = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'remind.mjs'), 'unacknowledged'], { encoding: 'utf8', env: process.env });
+    const at = new Date((incident.createdAt as { toMillis(): number }).toMillis() + 6 * 60_000).toISOString();
+    const out = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'remind.mjs'), 'unacknowledged', '--at', at], { encoding: 'utf8', env: process.env });
     expect(out).toMatch(/re-announced: [1-9]/);
     const marker = (await db().doc(`reminders/${incident.id}:unack:1`).get()).data();
     expect(marker?.kind).toBe('reminder');
@@ -226,8 +228,7 @@ describe('postmortems', () => {
     const service = unique('topic-fired');
     await postAlert('generic', { title: `Queue stuck (${service})`, service, environment: 'production', severity: 'critical' });
     const incident = await waitForIncident(service);
-    await db().doc(`incidents/${incident.id}`).update({ createdAt: new Date(Date.now() - 6 * 60_000) });
-    await publish('firebase-schedule-remindUnacknowledged', {});
+    await publish('firebase-schedule-remindUnacknowledged', { at: new Date((incident.createdAt as { toMillis(): number }).toMillis() + 6 * 60_000).toISOString() });
     const marker = await waitFor(async () => (await db().doc(`reminders/${incident.id}:unack:1`).get()).data(), 'the reminder sent by the fired schedule');
     expect(marker.kind).toBe('reminder');
   });

@@ -8,17 +8,25 @@ import { onMessagePublished } from 'firebase-functions/v2/pubsub';
 // exist only when the Functions emulator loads this module: never deployed.
 const onEmulator = process.env.FUNCTIONS_EMULATOR === 'true';
 
-const companion = (name: string, run: () => Promise<unknown>) => (onEmulator ? onMessagePublished(`firebase-schedule-${name}`, run) : undefined);
+/** A message may say when the schedule is to think it runs (`{"at": "<ISO time>"}`, for tests); else now. */
+type Run = (at: Date) => Promise<unknown>;
+const companion = (name: string, run: Run) =>
+  onEmulator
+    ? onMessagePublished<{ at?: string }>(`firebase-schedule-${name}`, async (event) => {
+        const at = new Date(event.data.message.json?.at ?? Date.now());
+        await run(Number.isNaN(at.getTime()) ? new Date() : at);
+      })
+    : undefined;
 
-export const remindUnacknowledgedOnTopic = companion('remindUnacknowledged', async () => (await import('../app/reminders.js')).remindUnacknowledged());
+export const remindUnacknowledgedOnTopic = companion('remindUnacknowledged', async (at) => (await import('../app/reminders.js')).remindUnacknowledged(at));
 
-export const remindOverdueOnTopic = companion('remindOverdue', async () => {
+export const remindOverdueOnTopic = companion('remindOverdue', async (at) => {
   const { remindOverdue } = await import('../app/reminders.js');
   const { reminderTimeZone } = await import('../app/timeZone.js');
-  return remindOverdue(reminderTimeZone());
+  return remindOverdue(reminderTimeZone(), at);
 });
 
-export const finishDrillsOnTopic = companion('finishDrills', async () => (await import('../app/drills.js')).finishOverdueDrills());
+export const finishDrillsOnTopic = companion('finishDrills', async (at) => (await import('../app/drills.js')).finishOverdueDrills(at));
 
 export const redriveNotificationsOnTopic = companion('redriveNotifications', async () => {
   const { redriveStalled } = await import('../app/outbox.js');
