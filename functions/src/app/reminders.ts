@@ -39,7 +39,7 @@ export async function remindUnacknowledged(now: Date = new Date()): Promise<stri
   const reminded: string[] = [];
   let read = 0;
   if (severities.length === 0) return reminded;
-  const { FieldPath } = require('firebase-admin/firestore') as typeof import('firebase-admin/firestore');
+  const { FieldPath } = await import('firebase-admin/firestore');
   let query = col.incidents().where('status', '==', 'triggered').where('severity', 'in', severities).orderBy(FieldPath.documentId()).limit(PAGE);
   for (;;) {
     const snap = await query.get();
