@@ -16,8 +16,11 @@ try {
     console.error(`no postmortem for incident ${incidentId} in ${target.projectId}: one is drafted when the incident resolves (SEV1/SEV2, and SEV3/SEV4 as config/policy.yaml says).`);
     process.exit(1);
   }
-  process.stdout.write(String(snap.get('markdown') ?? ''));
-  if (!String(snap.get('markdown') ?? '').endsWith('\n')) process.stdout.write('\n');
+  // The markdown export is kept beside the postmortem (its own document keeps the postmortem small).
+  const exported = await getFirestore(target.app).doc(`postmortems/${incidentId}/exports/markdown`).get();
+  const markdown = String(exported.get('markdown') ?? '');
+  process.stdout.write(markdown);
+  if (!markdown.endsWith('\n')) process.stdout.write('\n');
   process.exit(0);
 } catch (e) {
   console.error(`npm run postmortem: ${explain(e, target)}`);

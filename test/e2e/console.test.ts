@@ -248,9 +248,10 @@ describe('responder console', { timeout: 180_000 }, () => {
     // The pipeline re-renders the markdown a moment after the save; the console offers the
     // download once it has (until then the button says it is updating).
     const stored = await waitFor(async () => {
-      const d = (await db().doc(`postmortems/${id}`).get()).data();
-      return d?.status === 'in_review' && d.markdownOf?.isEqual(d.updatedAt) ? d : undefined;
-    }, 'the postmortem in review, with its markdown rendered for the save');
+      const [pm, exp] = await Promise.all([db().doc(`postmortems/${id}`).get(), db().doc(`postmortems/${id}/exports/markdown`).get()]);
+      const d = pm.data();
+      return d?.status === 'in_review' && exp.get('markdownOf')?.isEqual(d.updatedAt) ? ({ ...d, markdown: String(exp.get('markdown')) } as FirebaseFirestore.DocumentData) : undefined;
+    }, 'the postmortem in review, with its markdown rendered for the save (beside it)');
     expect(stored.markdown).toContain('Canary deploys for checkout');
     expect(stored.summary).toBe('Checkout errors after a bad deploy; rolled back.');
     expect(stored.updatedBy).toBe(responder.uid);

@@ -14,6 +14,19 @@ async function update(incidentId: string, data: Record<string, unknown>) {
 const DAY = 86_400_000;
 const ROOT = path.resolve(__dirname, '..', '..');
 
+/**
+ * The postmortem once its markdown export (beside it) was rendered for its
+ * current text: the export's markdownOf is the postmortem's updatedAt.
+ */
+async function markdownFor(pmRef: FirebaseFirestore.DocumentReference, what: string) {
+  return waitFor(async () => {
+    const [pm, exp] = await Promise.all([pmRef.get(), pmRef.collection('exports').doc('markdown').get()]);
+    const updatedAt: unknown = pm.get('updatedAt');
+    const of: unknown = exp.get('markdownOf');
+    return updatedAt instanceof Timestamp && of instanceof Timestamp && of.isEqual(updatedAt) ? ({ ...pm.data(), markdown: String(exp.get('markdown')) } as Record<string, unknown> & { markdown: string; updatedAt: Timestamp }) : undefined;
+  }, what);
+}
+
 describe('runbooks become checklists', () => {
   it('a new incident has its runbook and checklist, and check_step ticks a step with doneBy', async () => {
     const service = unique('api');
@@ -62,10 +75,14 @@ describe('postmortems', () => {
     expect(pm.metrics.timeToResolve).toBeGreaterThanOrEqual(pm.metrics.timeToAcknowledge);
     expect(pm.dueAt.toMillis()).toBe(inc.resolvedAt.toMillis() + 5 * DAY);
     expect(pm.owner).toBe('uid-alice');
-    expect(pm.markdown).toContain(title);
     expect(pm.required).toBe(true);
+    // The markdown export lives beside the postmortem, rendered for its updatedAt; the postmortem itself holds none.
+    expect('markdown' in pm).toBe(false);
+    const exported = (await db().doc(`postmortems/${incident.id}/exports/markdown`).get()).data() ?? {};
+    expect(exported.markdown).toContain(title);
+    expect(exported.markdownOf.toMillis()).toBe(pm.updatedAt.toMillis());
     const printed = execFileSync(process.execPath, [path.join(ROOT, 'scripts', 'postmortem.mjs'), incident.id], { encoding: 'utf8', env: process.env });
-    expect(printed.trim()).toBe(String(pm.markdown).trim());
+    expect(printed.trim()).toBe(String(exported.markdown).trim());
   });
 
   it("a reopened incident's postmortem picks up the new timeline when it resolves again, keeping its text", async () => {
@@ -78,10 +95,7 @@ describe('postmortems', () => {
     const first = await waitFor(async () => (await pmRef.get()).data(), 'the first postmortem');
     await pmRef.update({ summary: 'Cart writes failed for 4 minutes.', updatedBy: 'uid-alice', updatedAt: FieldValue.serverTimestamp() });
     // The markdown follows the edit, and says which version of the text it was rendered from.
-    const edited = await waitFor(async () => {
-      const d = (await pmRef.get()).data();
-      return d && d.markdownOf instanceof Timestamp && d.markdownOf.isEqual(d.updatedAt) ? d : undefined;
-    }, 'the markdown re-rendered for the edit');
+    const edited = await markdownFor(pmRef, 'the markdown re-rendered for the edit');
     expect(edited.markdown).toContain('Cart writes failed for 4 minutes.');
     expect(edited.updatedAt.isEqual(first.updatedAt)).toBe(false);
     expect((await update(incident.id, { action: 'reopen', message: 'errors are back' })).ok).toBe(true);
@@ -151,10 +165,7 @@ describe('postmortems', () => {
       updatedBy: 'uid-alice',
       updatedAt: FieldValue.serverTimestamp(),
     });
-    const rendered = await waitFor(async () => {
-      const d = (await pmRef.get()).data();
-      return d && d.markdownOf instanceof Timestamp && d.markdownOf.isEqual(d.updatedAt) ? d : undefined;
-    }, 'the markdown rendered despite the bad fields');
+    const rendered = await markdownFor(pmRef, 'the markdown rendered despite the bad fields');
     expect(rendered.markdown).toContain(`Keep this item (${service})`);
     expect(rendered.markdown).not.toContain('A text due date');
     expect(rendered.summary).toBe(42); // the stored text is not rewritten, only left out

@@ -52,6 +52,7 @@ const COLLECTIONS: Collection[] = [
     updateData: (uid) => ({ summary: 'We changed the retry policy.', updatedBy: uid, updatedAt: serverTime() }),
     allowed: { get: READERS, list: READERS, create: NOBODY, update: ['responder', 'admin'], delete: NOBODY },
   },
+  { name: 'postmortem markdown', existing: 'postmortems/inc1/exports/markdown', fresh: 'postmortems/inc1/exports/new', createData: () => ({ markdown: '# x' }), updateData: { markdown: '# rewritten' }, allowed: readOnly },
   { name: 'deploys', existing: 'deploys/d1', fresh: 'deploys/new', createData: () => ({ service: 'x', version: '1' }), updateData: { version: '2' }, allowed: readOnly },
   { name: 'stats', existing: 'stats/s1', fresh: 'stats/new', createData: () => ({ incidents: 1 }), updateData: { incidents: 2 }, allowed: readOnly },
   { name: 'drills', existing: 'drills/r1', fresh: 'drills/new', createData: () => ({ score: 1 }), updateData: { score: 2 }, allowed: readOnly },
@@ -104,10 +105,9 @@ async function seed() {
     await db.doc('incidents/inc1/checklist/s1').set({ text: 'Triage', done: false });
     await db.doc('incidents/inc1/updates/u1').set({ action: 'acknowledge', requestedBy: 'uid-responder' });
     await db.doc('postmortems/inc1').set({ status: 'draft', summary: '', timeline: [{ message: 'opened' }], metrics: { timeToResolve: 60 }, owner: 'uid-responder' });
-    for (const p of ['deploys/d1', 'stats/s1', 'drills/r1', 'rejectedAlerts/x1', 'config/slackUsers', 'notifications/n1', 'groups/g1', 'slackResponses/u1', 'slackRequests/r1']) {
+    for (const p of ['deploys/d1', 'stats/s1', 'drills/r1', 'rejectedAlerts/x1', 'config/slackUsers', 'notifications/n1', 'groups/g1', 'slackResponses/u1', 'slackRequests/r1', 'postmortems/inc1/exports/markdown']) {
       await db.doc(p).set({ seeded: true });
     }
-    for (const p of ['deploys/d1', 'stats/s1', 'drills/r1', 'rejectedAlerts/x1', 'config/slackUsers', 'notifications/n1', 'groups/g1']) await db.doc(p).set({ seeded: true });
     await db.doc('statusPage/summary').set({ status: 'degraded', components: [{ id: 'checkout', name: 'Checkout', status: 'degraded' }] });
     await db.doc('statusPage/summary/incidents/p1').set({ title: 'Slow checkout', phase: 'investigating' });
     await db.doc('statusPage/summary/history/checkout').set({ days: { '2026-11-30': 'degraded' } });

@@ -62,6 +62,8 @@ export class MemoryStore implements IncidentStore, OutboxStore {
   readonly markers = new Map<string, MessageMarker>();
   readonly updates = new Map<string, Record<string, unknown>>(); // incidentId/updateId
   readonly postmortems = new Map<string, Record<string, unknown>>();
+  /** postmortems/{id}/exports/markdown */
+  readonly markdowns = new Map<string, { markdown: string; markdownOf: Date }>();
   readonly deploys = new Map<string, DeployRef & { drill?: boolean; incidentIds?: string[] }>();
   readonly notifications = new Map<string, StoredNotification>();
   readonly slack = new Map<string, SlackState & { lease?: { holder: string; until: Date } | null }>();
@@ -180,8 +182,11 @@ export class MemoryStore implements IncidentStore, OutboxStore {
           self.updates.set(key, { ...(self.updates.get(key) ?? {}), result, processedAt: at });
         });
       },
-      putPostmortem(incidentId, pm) {
-        stage(() => self.postmortems.set(incidentId, clone(pm)));
+      putPostmortem(incidentId, pm, markdown) {
+        stage(() => {
+          self.postmortems.set(incidentId, clone(pm));
+          self.markdowns.set(incidentId, clone(markdown));
+        });
       },
       linkDeploy(deployId, incidentId) {
         stage(() => {

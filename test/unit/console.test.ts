@@ -12,11 +12,11 @@ const ts = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanoseconds: (ms %
 
 describe('the postmortem export', () => {
   it('is current once the pipeline has rendered it for the stored text, and not while a save is in flight', () => {
-    expect(markdownCurrent({ updatedAt: ts(T), markdownOf: ts(T) })).toBe(true);
-    expect(markdownCurrent({ updatedAt: ts(T + 1500), markdownOf: ts(T) })).toBe(false);
-    expect(markdownCurrent({ updatedAt: null, markdownOf: ts(T) })).toBe(false);
-    expect(markdownCurrent({ updatedAt: ts(T), markdownOf: null })).toBe(false);
-    expect(markdownCurrent({ updatedAt: ts(T) })).toBe(true);
+    expect(markdownCurrent({ updatedAt: ts(T) }, { markdownOf: ts(T) })).toBe(true);
+    expect(markdownCurrent({ updatedAt: ts(T + 1500) }, { markdownOf: ts(T) })).toBe(false);
+    expect(markdownCurrent({ updatedAt: null }, { markdownOf: ts(T) })).toBe(false);
+    expect(markdownCurrent({ updatedAt: ts(T) }, { markdownOf: null })).toBe(false);
+    expect(markdownCurrent({ updatedAt: ts(T) }, null)).toBe(false);
   });
 });
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_POLICY, policySchema } from '../../functions/src/domain/policy';
+import { formatDuration } from '../../functions/src/domain/duration';
 import {
-  formatDuration,
+  FROZEN_TIMELINE_LIMIT,
   metricsOf,
   nextStatus,
   planPostmortem,
@@ -227,23 +228,29 @@ describe('planPostmortem: an existing postmortem', () => {
     const r = planned(resolvedIncident({ severity: 'SEV1', severitySource: 'manual' }), pm, LATER);
     expect(r.changed).toBe(true);
     expect(r.postmortem).toMatchObject({ severity: 'SEV1', required: true, dueAt: d('2026-12-05T11:02:05Z'), updatedAt: LATER, createdAt: NOW });
-    expect(r.postmortem.markdown).toContain('| Severity | SEV1 |');
+    expect(r.markdown).toContain('| Severity | SEV1 |');
   });
 
-  it('re-renders stale markdown (text edited by a responder)', () => {
+  it('keeps the responders\' text, and renders the markdown beside the postmortem from it (not inside it)', () => {
     const pm = { ...first(), summary: 'A bad config push raised checkout errors to 7%.' };
     const r = planned(resolvedIncident(), pm, LATER);
-    expect(r.changed).toBe(true);
+    expect(r.changed).toBe(false); // a text edit is the responders' own write: nothing for the plan to write
     expect(r.postmortem.summary).toBe('A bad config push raised checkout errors to 7%.');
-    expect(r.postmortem.markdown).toContain('A bad config push raised checkout errors to 7%.');
-    expect(planned(resolvedIncident(), r.postmortem, d('2026-11-30T11:31:00Z')).changed).toBe(false);
+    expect(r.markdown).toContain('A bad config push raised checkout errors to 7%.');
+    expect('markdown' in r.postmortem).toBe(false);
   });
 
-  it('stamps markdownOf with the updatedAt its markdown was rendered for', () => {
-    expect(first().markdownOf).toEqual(first().updatedAt);
-    const r = planned(resolvedIncident(), { ...first(), summary: 'Edited.', updatedAt: LATER }, d('2026-11-30T11:31:00Z'));
-    expect(r.postmortem.markdownOf).toEqual(d('2026-11-30T11:31:00Z'));
-    expect(r.postmortem.markdownOf).toEqual(r.postmortem.updatedAt);
+  it('bounds the frozen timeline of a flapping incident, saying how many entries it left out', () => {
+    const many = Array.from({ length: 1000 }, (_, i) => ({ at: new Date(RESOLVED.getTime() - (1000 - i) * 1000), type: 'alert_refired', actor: 'system', message: `entry ${i}`, data: {} }));
+    const r = planPostmortem({ incident: resolvedIncident(), timeline: many, previous: null, now: NOW, policy: DEFAULT_POLICY });
+    const t = r?.postmortem.timeline ?? [];
+    expect(t).toHaveLength(FROZEN_TIMELINE_LIMIT);
+    expect(t[0]?.message).toBe('entry 0');
+    expect(t[100]).toMatchObject({ type: 'timeline_omitted', data: { omitted: 1000 - (FROZEN_TIMELINE_LIMIT - 1) } });
+    expect(t.at(-1)?.message).toBe('entry 999');
+    // Planned again from its own frozen copy and the full timeline, it stays the same.
+    const again = planPostmortem({ incident: resolvedIncident(), timeline: many, previous: r?.postmortem ?? null, now: LATER, policy: DEFAULT_POLICY });
+    expect(again?.changed).toBe(false);
   });
 
   it('reopened, then resolved again: text kept, timeline re-frozen, the old length recorded', () => {
@@ -287,8 +294,8 @@ describe('planPostmortem: an existing postmortem', () => {
     expect(r.postmortem.timeline).toHaveLength(7);
     expect(r.postmortem.timeline.slice(0, 4)).toEqual(TIMELINE);
     expect(r.postmortem.timeline[6]!.message).toBe('acknowledged → resolved by u-bob');
-    expect(r.postmortem.markdown).toContain('acknowledged → resolved by u-bob');
-    expect(r.postmortem.markdown).toContain('(then 4 entries)');
+    expect(r.markdown).toContain('acknowledged → resolved by u-bob');
+    expect(r.markdown).toContain('(then 4 entries)');
 
     // The trigger fires twice: nothing new.
     const twice = planned(again, r.postmortem, d('2026-11-30T12:11:00Z'), timeline);
@@ -326,7 +333,7 @@ describe('planPostmortem: an existing postmortem', () => {
     expect(r.postmortem).toBe(published);
     expect(r.postmortem.timeline).toHaveLength(4);
     // Even while its incident is open again.
-    expect(plan(resolvedIncident({ status: 'triggered' }), published, LATER, longer)).toEqual({ postmortem: published, changed: false });
+    expect(plan(resolvedIncident({ status: 'triggered' }), published, LATER, longer)).toMatchObject({ postmortem: published, changed: false });
   });
 
   it('an existing postmortem whose severity left both lists is kept, now optional', () => {

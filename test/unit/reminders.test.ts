@@ -103,7 +103,6 @@ describe('overdueReminders', () => {
     timeline: [],
     metrics: { timeToAcknowledge: 252, timeToMitigate: 1200, timeToResolve: 3725 },
     deploys: [],
-    markdown: '',
     revisions: [],
     drill: false,
     ...overrides,

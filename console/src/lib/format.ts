@@ -21,14 +21,14 @@ export function toDate(v: unknown): Date | null {
 }
 
 /**
- * Whether a postmortem's stored markdown was rendered from its stored text:
- * the pipeline stamps `markdownOf` with the `updatedAt` it rendered, a moment
- * after each save. A document from before `markdownOf` existed counts as
- * current; a save still in flight (no server `updatedAt` yet) does not.
+ * Whether a postmortem's markdown export was rendered from its stored text:
+ * the pipeline renders it beside the postmortem (postmortems/{id}/exports/markdown)
+ * a moment after each save, stamped `markdownOf` with the `updatedAt` it was
+ * rendered for. No export yet, or a save still in flight (no server
+ * `updatedAt`), is not current.
  */
-export function markdownCurrent(pm: { updatedAt?: unknown; markdownOf?: unknown }): boolean {
-  if (!('markdownOf' in pm)) return true;
-  const of = toDate(pm.markdownOf);
+export function markdownCurrent(pm: { updatedAt?: unknown }, exported: { markdownOf?: unknown } | null): boolean {
+  const of = toDate(exported?.markdownOf);
   const updated = toDate(pm.updatedAt);
   return of !== null && updated !== null && of.getTime() === updated.getTime();
 }

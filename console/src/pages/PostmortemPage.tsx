@@ -33,9 +33,12 @@ interface PostmortemDoc extends Partial<Record<TextSectionKey, string>> {
   timeline?: { at?: unknown; seq?: number; type?: string; actor?: string; message?: string }[];
   metrics?: { timeToAcknowledge?: number | null; timeToMitigate?: number | null; timeToResolve?: number | null };
   deploys?: { id?: string; version?: string; service?: string; deployedAt?: unknown; url?: string | null }[];
+  drill?: boolean;
+}
+/** postmortems/{id}/exports/markdown: the export, rendered by the pipeline for the postmortem's `updatedAt` (markdownOf). */
+interface MarkdownDoc {
   markdown?: string;
   markdownOf?: unknown;
-  drill?: boolean;
 }
 
 /** An action item as edited: the due date as a date input's value. */
@@ -63,6 +66,7 @@ const textsOf = (pm: PostmortemDoc) => Object.fromEntries(TEXT_SECTIONS.map((s) 
 export function PostmortemPage({ id }: { id: string }) {
   const session = useSession();
   const live = useDoc<PostmortemDoc>(doc(session.db, 'postmortems', id), `postmortem/${id}`);
+  const exported = useDoc<MarkdownDoc>(doc(session.db, 'postmortems', id, 'exports', 'markdown'), `postmortem/${id}/markdown`);
   if (live.loading) return <p class="empty">Loading postmortem…</p>;
   if (live.error) return <ErrorNote error={`Cannot read this postmortem: ${live.error}`} />;
   if (!live.data) {
@@ -75,10 +79,10 @@ export function PostmortemPage({ id }: { id: string }) {
       </section>
     );
   }
-  return <Editor session={session} id={id} pm={live.data} />;
+  return <Editor session={session} id={id} pm={live.data} exported={exported.data} />;
 }
 
-function Editor({ session, id, pm }: { session: Session; id: string; pm: PostmortemDoc }) {
+function Editor({ session, id, pm, exported }: { session: Session; id: string; pm: PostmortemDoc; exported: MarkdownDoc | null }) {
   const status: PmStatus = pm.status ?? 'draft';
   const editable = session.canRespond && status !== 'published';
   const [texts, setTexts] = useState(() => textsOf(pm));
@@ -138,10 +142,10 @@ function Editor({ session, id, pm }: { session: Session; id: string; pm: Postmor
 
   // The pipeline re-renders the markdown a moment after each save; until it has
   // caught up with this version of the text, the export would be stale.
-  const exportCurrent = markdownCurrent(pm);
+  const exportCurrent = markdownCurrent(pm, exported);
 
   function download() {
-    const blob = new Blob([pm.markdown ?? ''], { type: 'text/markdown;charset=utf-8' });
+    const blob = new Blob([exported?.markdown ?? ''], { type: 'text/markdown;charset=utf-8' });
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
     a.download = `postmortem-${id}.md`;
@@ -208,7 +212,7 @@ function Editor({ session, id, pm }: { session: Session; id: string; pm: Postmor
           <button
             type="button"
             onClick={download}
-            disabled={!pm.markdown || !exportCurrent}
+            disabled={!exported?.markdown || !exportCurrent}
             title={exportCurrent ? undefined : 'The markdown is being updated with the latest save.'}
           >
             {exportCurrent ? 'Download markdown' : 'Updating markdown…'}
@@ -366,11 +370,11 @@ function Editor({ session, id, pm }: { session: Session; id: string; pm: Postmor
               </ul>
             </Section>
           )}
-          {pm.markdown && (
+          {exported?.markdown && (
             <Section title="Markdown" id="markdown">
               <details>
                 <summary>Preview the markdown export</summary>
-                <pre class="markdown">{pm.markdown}</pre>
+                <pre class="markdown">{exported.markdown}</pre>
               </details>
             </Section>
           )}

@@ -12,7 +12,7 @@ import type { IncidentStore, IncidentTx, MessageMarker, NoticeToSend, StoredUpda
 import { db } from './firebase';
 import { decode } from './firestoreCodec';
 import { queueNotice } from './outbox';
-import { alertsCol, arrayUnion, checklistCol, col, incidentRef, timelineCol, updatesCol } from './store';
+import { alertsCol, arrayUnion, checklistCol, col, incidentRef, markdownRef, timelineCol, updatesCol } from './store';
 
 /** What a transaction and a write batch share. */
 interface Writer {
@@ -144,8 +144,11 @@ class FirestoreTx implements IncidentTx {
     this.writes.push((tx) => tx.update(updatesCol(incidentId).doc(updateId), { result, processedAt: at }));
   }
 
-  putPostmortem(incidentId: string, postmortem: Record<string, unknown>) {
-    this.writes.push((tx) => tx.set(col.postmortems().doc(incidentId), postmortem));
+  putPostmortem(incidentId: string, postmortem: Record<string, unknown>, markdown: { markdown: string; markdownOf: Date }) {
+    this.writes.push((tx) => {
+      tx.set(col.postmortems().doc(incidentId), postmortem);
+      tx.set(markdownRef(incidentId), markdown);
+    });
   }
 
   linkDeploy(deployId: string, incidentId: string) {

@@ -28,6 +28,8 @@ export const timelineCol = (id: string) => incidentRef(id).collection('timeline'
 export const alertsCol = (id: string) => incidentRef(id).collection('alerts');
 export const updatesCol = (id: string) => incidentRef(id).collection('updates');
 export const checklistCol = (id: string) => incidentRef(id).collection('checklist');
+/** The markdown export of a postmortem, kept beside it so the postmortem itself stays small. */
+export const markdownRef = (incidentId: string) => col.postmortems().doc(incidentId).collection('exports').doc('markdown');
 
 export const newId = () => col.incidents().doc().id;
 

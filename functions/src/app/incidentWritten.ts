@@ -32,7 +32,7 @@ export async function deployWritten(deployId: string, before: DocumentData | nul
 }
 
 /** Fields the pipeline derives on a postmortem: a change to only these is its own echo. */
-const DERIVED = new Set(['markdown', 'reminderDueAt']);
+const DERIVED = new Set(['reminderDueAt', 'markdown', 'markdownOf']); // markdown and markdownOf: left by documents from before the export moved beside them
 
 export async function postmortemWritten(incidentId: string, before: DocumentData | null, after: DocumentData | null): Promise<void> {
   if (!after) return;

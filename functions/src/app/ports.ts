@@ -79,7 +79,8 @@ export interface IncidentTx {
   putMarker(messageId: string, marker: MessageMarker): void;
   /** Answers a status update on its own document (`result`, `processedAt`). */
   answerUpdate(incidentId: string, updateId: string, result: { ok: true } | { ok: false; reason: string }, at: Date): void;
-  putPostmortem(incidentId: string, postmortem: Record<string, unknown>): void;
+  /** The postmortem, and its markdown export beside it (postmortems/{id}/exports/markdown), rendered for `markdownOf` (its updatedAt). */
+  putPostmortem(incidentId: string, postmortem: Record<string, unknown>, markdown: { markdown: string; markdownOf: Date }): void;
   /** Records on the deploy document that it is linked to the incident. */
   linkDeploy(deployId: string, incidentId: string): void;
   notify(n: NoticeToSend, at: Date): void;

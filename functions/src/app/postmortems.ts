@@ -10,7 +10,7 @@ import type { Incident } from '../domain/types';
 import { decode } from '../adapters/firestoreCodec';
 import { db } from '../adapters/firebase';
 import { log } from '../adapters/logs';
-import { col, updatesCol } from '../adapters/store';
+import { col, markdownRef, updatesCol } from '../adapters/store';
 import type { Deps } from './ports';
 
 /**
@@ -48,7 +48,7 @@ export async function syncPostmortem(incidentId: string, timeZone: string, deps:
     const plan = planPostmortem({ incident, timeline, previous, now: at, policy: deps.policy, timeZone });
     if (!plan) return 'none' as const;
     if (!plan.changed) return 'unchanged' as const;
-    tx.putPostmortem(incidentId, { ...plan.postmortem, reminderDueAt: reminderDueAt(plan.postmortem) });
+    tx.putPostmortem(incidentId, { ...plan.postmortem, reminderDueAt: reminderDueAt(plan.postmortem) }, { markdown: plan.markdown, markdownOf: plan.postmortem.updatedAt });
     const text = postmortemDraftText(plan.postmortem, { refreshed: previous !== null });
     // One message per resolution: its id names the resolution, so a retried sync sends nothing twice.
     tx.notify({ id: `${incidentId}_postmortem_${plan.postmortem.resolvedAt.getTime()}`, incidentId, drill: incident.drill, notice: { kind: 'message', text, channelOnly: true } }, at);
@@ -62,24 +62,23 @@ export async function syncPostmortem(incidentId: string, timeZone: string, deps:
  */
 export async function postmortemEdited(incidentId: string, before: Postmortem | null, timeZone: string, now: () => Date = () => new Date()): Promise<void> {
   const ref = col.postmortems().doc(incidentId);
-  await db().runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    if (!snap.exists) return;
-    const stored = decode<Postmortem & { reminderDueAt?: Date | null }>(snap.data());
+  const after = await db().runTransaction(async (tx) => {
+    const [snap, exported] = await Promise.all([tx.get(ref), tx.get(markdownRef(incidentId))]);
+    if (!snap.exists) return null; // deleted meanwhile: nothing to render, nothing to close
+    const stored = decode<Postmortem & { reminderDueAt?: Date | null; updatedBy?: string }>(snap.data());
     const pm = { ...usablePostmortem(incidentId, stored), reminderDueAt: stored.reminderDueAt };
-    const markdown = renderMarkdown(pm, { timeZone });
     const due = reminderDueAt(pm);
-    const patch: Record<string, unknown> = {};
-    if (markdown !== pm.markdown) patch.markdown = markdown;
-    // Stamped with the exact stored Timestamp (microseconds), not a decoded Date.
+    if ((due?.getTime() ?? null) !== (pm.reminderDueAt?.getTime() ?? null)) tx.update(ref, { reminderDueAt: due });
+    // The export is stamped with the exact stored Timestamp (microseconds) it was rendered for, not a decoded Date.
     const updatedAt: unknown = snap.get('updatedAt');
-    const markdownOf: unknown = snap.get('markdownOf');
-    if (updatedAt instanceof Timestamp && !(markdownOf instanceof Timestamp && markdownOf.isEqual(updatedAt))) patch.markdownOf = updatedAt;
-    if ((due?.getTime() ?? null) !== (pm.reminderDueAt?.getTime() ?? null)) patch.reminderDueAt = due;
-    if (Object.keys(patch).length) tx.update(ref, patch);
+    const markdownOf: unknown = exported.get('markdownOf');
+    const markdown = renderMarkdown(pm, { timeZone });
+    if (!(updatedAt instanceof Timestamp && markdownOf instanceof Timestamp && markdownOf.isEqual(updatedAt)) || exported.get('markdown') !== markdown) {
+      tx.set(markdownRef(incidentId), { markdown, markdownOf: updatedAt instanceof Timestamp ? updatedAt : now() });
+    }
+    return stored;
   });
-  const after = decode<Postmortem & { updatedBy?: string }>((await ref.get()).data());
-  if (after.status === 'published' && before?.status !== 'published') {
+  if (after?.status === 'published' && before?.status !== 'published') {
     // Publishing closes the incident, through a status update like any other.
     const update = updatesCol(incidentId).doc('postmortem-published');
     await db().runTransaction(async (tx) => {

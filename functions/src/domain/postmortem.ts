@@ -12,7 +12,6 @@ import type { DeployRef, Incident, Severity, TimelineEntry } from './types';
 import { SYSTEM } from './types';
 
 export type { PostmortemStatus } from './incident';
-export { formatDuration } from './duration';
 export { calendarDaysBetween, isValidTimeZone, type LocalTime, localTime } from './timeZones';
 
 export interface ActionItem {
@@ -77,13 +76,6 @@ export interface Postmortem extends TextSections {
   timeline: TimelineEntry[];
   metrics: PostmortemMetrics;
   deploys: DeployRef[];
-  markdown: string;
-  /**
-   * The `updatedAt` the markdown was rendered for. A responder's edit moves
-   * `updatedAt` at once and the markdown a moment later (onPostmortemWritten):
-   * until the two agree, the console knows its export is behind the text.
-   */
-  markdownOf?: Date;
   revisions: PostmortemRevision[];
   drill: boolean;
 }
@@ -249,6 +241,8 @@ export interface PlanInput {
 
 export interface PlanResult {
   postmortem: Postmortem;
+  /** The markdown export of the postmortem as planned (kept beside it, not in it: postmortems/{id}/exports/markdown). */
+  markdown: string;
   /** False when nothing needs writing (a trigger that fires twice must not rewrite). */
   changed: boolean;
 }
@@ -282,13 +276,39 @@ const copyEntry = (e: TimelineEntry): TimelineEntry => ({ ...e, at: new Date(e.a
  * The frozen copy: the current timeline, plus any entry of the old copy that it
  * somehow lacks (so nothing frozen is ever lost), oldest first (stable).
  */
+/** A postmortem keeps at most this many timeline entries (a flapping alert must not grow it past Firestore's 1 MiB). */
+export const FROZEN_TIMELINE_LIMIT = 300;
+/** …the first ones and the latest ones, with one entry saying how many in between were left out. */
+const FROZEN_HEAD = 100;
+const OMITTED = 'timeline_omitted';
+/** At most this many revisions (reopened and resolved again) are recorded. */
+export const MAX_REVISIONS = 20;
+
+function bound(entries: TimelineEntry[]): TimelineEntry[] {
+  if (entries.length <= FROZEN_TIMELINE_LIMIT) return entries;
+  const head = entries.slice(0, FROZEN_HEAD);
+  const tail = entries.slice(-(FROZEN_TIMELINE_LIMIT - FROZEN_HEAD - 1));
+  const omitted = entries.length - head.length - tail.length;
+  const at = tail[0]?.at ?? head.at(-1)?.at ?? new Date(0);
+  const marker: TimelineEntry = {
+    at,
+    type: OMITTED,
+    actor: SYSTEM,
+    message: `${omitted} entries in between are left out of the postmortem (the incident's own timeline keeps them all)`,
+    data: { omitted },
+  };
+  return [...head, marker, ...tail];
+}
+
 function freeze(current: readonly TimelineEntry[], old: readonly TimelineEntry[]): TimelineEntry[] {
   const seen = new Set(current.map(entryKey));
-  const merged = [...current, ...old.filter((e) => !seen.has(entryKey(e)))].map(copyEntry);
-  return merged
-    .map((e, i) => ({ e, i }))
-    .sort((a, b) => a.e.at.getTime() - b.e.at.getTime() || a.i - b.i)
-    .map(({ e }) => e);
+  const merged = [...current, ...old.filter((e) => e.type !== OMITTED && !seen.has(entryKey(e)))].map(copyEntry);
+  return bound(
+    merged
+      .map((e, i) => ({ e, i }))
+      .sort((a, b) => a.e.at.getTime() - b.e.at.getTime() || a.i - b.i)
+      .map(({ e }) => e),
+  );
 }
 
 const copyDeploy = (d: DeployRef): DeployRef => ({ ...d, deployedAt: new Date(d.deployedAt.getTime()) });
@@ -311,7 +331,6 @@ const COMPARED_KEYS = [
   'timeline',
   'metrics',
   'deploys',
-  'markdown',
   'revisions',
   'drill',
 ] as const satisfies readonly (keyof Postmortem)[];
@@ -349,7 +368,7 @@ function deepEqual(a: unknown, b: unknown): boolean {
  * - The markdown is rendered in `timeZone` (default UTC).
  */
 export function planPostmortem({ incident, timeline, previous, now, policy, timeZone = 'Etc/UTC' }: PlanInput): PlanResult | null {
-  if (previous && previous.status === 'published') return { postmortem: previous, changed: false };
+  if (previous && previous.status === 'published') return { postmortem: previous, markdown: renderMarkdown(previous, { timeZone }), changed: false };
   if (incident.status !== 'resolved' && incident.status !== 'closed') return null;
   if (!incident.resolvedAt) return null;
 
@@ -384,7 +403,6 @@ export function planPostmortem({ incident, timeline, previous, now, policy, time
       timeline: freeze(timeline, []),
       metrics: metricsOf(incident),
       deploys: incident.deploys.map(copyDeploy),
-      markdown: '',
       revisions: [],
     };
   } else {
@@ -404,18 +422,15 @@ export function planPostmortem({ incident, timeline, previous, now, policy, time
       timeline: grew ? frozen : oldTimeline,
       metrics: grew ? metricsOf(incident) : previous.metrics,
       deploys: grew ? incident.deploys.map(copyDeploy) : previous.deploys,
-      markdown: previous.markdown,
       revisions: grew
-        ? [...(previous.revisions ?? []), { resolvedAt: previous.resolvedAt, frozenAt: now, timelineEntries: oldTimeline.length }]
+        ? [...(previous.revisions ?? []), { resolvedAt: previous.resolvedAt, frozenAt: now, timelineEntries: oldTimeline.length }].slice(-MAX_REVISIONS)
         : (previous.revisions ?? []),
     };
   }
 
-  next.markdown = renderMarkdown(next, { timeZone });
-  if (previous && COMPARED_KEYS.every((k) => deepEqual(next[k], previous[k]))) return { postmortem: previous, changed: false };
+  if (previous && COMPARED_KEYS.every((k) => deepEqual(next[k], previous[k]))) return { postmortem: previous, markdown: renderMarkdown(previous, { timeZone }), changed: false };
   next.updatedAt = now;
-  next.markdownOf = now;
-  return { postmortem: next, changed: true };
+  return { postmortem: next, markdown: renderMarkdown(next, { timeZone }), changed: true };
 }
 
 // ---------------------------------------------------------------------------
