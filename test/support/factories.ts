@@ -36,6 +36,7 @@ export function incident(overrides: Partial<Incident> = {}): Incident {
     postmortemRequired: true,
     reopenCount: 0,
     rolledUpFor: 0,
+    flapping: false,
     ...overrides,
   };
 }

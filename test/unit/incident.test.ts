@@ -191,6 +191,20 @@ describe('decide: counts_rolled_up (auto-resolve and the reopen window, once)', 
     expect(!isRejected(later) && later.incident.status).toBe('resolved');
   });
 
+  it('a flapping incident stops resolving by itself after flapReopens reopens, and says so once', () => {
+    const flapping = incident({ status: 'triggered', reopenCount: 3, alertCount: 2, firingCount: 1 });
+    const first = decide(flapping, rollup(2, 0), NOW);
+    if (isRejected(first)) throw new Error(first.rejected);
+    expect(first.incident).toMatchObject({ status: 'triggered', flapping: true, firingCount: 0 });
+    expect(first.timeline.map((e) => [e.type, e.message])).toEqual([['flapping', 'reopened 3 times: it no longer resolves by itself while its alerts flap; resolve it by hand when it is fixed']]);
+    expect(effectsOf(first).map((e) => e.kind)).toEqual(['alerts_changed', 'note_added']);
+    // Later cycles say nothing more.
+    const again = decide({ ...first.incident, firingCount: 1 }, rollup(2, 0, 11), NOW);
+    expect(!isRejected(again) && [again.incident.status, again.timeline, effectsOf(again).map((e) => e.kind)]).toEqual(['triggered', [], ['alerts_changed']]);
+    // Below the limit it still resolves by itself.
+    expect(!isRejected(decide({ ...flapping, reopenCount: 2 }, rollup(2, 0), NOW)) && 'resolved').toBe('resolved');
+  });
+
   it('refuses a stale roll-up, and one that changes nothing', () => {
     expect(decide(incident({ rolledUpFor: 10 }), rollup(4, 4, 10), NOW)).toEqual({ rejected: 'the counts of second 10 are already rolled up' });
     expect(decide(incident({ alertCount: 4, firingCount: 4 }), rollup(4, 4), NOW)).toEqual({ rejected: 'nothing changed' });

@@ -79,6 +79,7 @@ describe('the policy keeps every existing key and default', () => {
     expect(DEFAULT_POLICY).toEqual({
       reopenWindowMinutes: 30,
       autoResolve: true,
+      flapReopens: 3,
       postmortem: { requiredFor: ['SEV1', 'SEV2'], draftFor: ['SEV3', 'SEV4'], dueDays: 5, actionItemDueDays: 14 },
       deploys: { windowMinutes: 120, matchEnvironment: true },
       reminders: { unacknowledged: { severities: ['SEV1', 'SEV2'], everyMinutes: 5, escalation: ['', '<!here>', '<!channel>'] } },

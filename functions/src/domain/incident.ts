@@ -136,6 +136,7 @@ function open(c: OpenCommand, ctx: DecideContext): Draft {
     postmortemRequired: postmortemRequired(c.severity, ctx.policy),
     reopenCount: 0,
     rolledUpFor: 0,
+    flapping: false,
   };
   const timeline = [
     entry(now, 'incident_opened', SYSTEM, `${c.severity} incident opened by ${a.source} alert "${a.title}"`, {
@@ -172,7 +173,18 @@ function rolledUp(incident: Incident, c: Extract<IncidentCommand, { action: 'cou
     effects: countsChanged ? [alertsChangedEffect(incident, ctx.now)] : [],
   };
   const n = c.alertCount;
-  if (ctx.policy.autoResolve && isOpen(incident.status) && n > 0 && c.firingCount === 0) {
+  const allResolved = ctx.policy.autoResolve && isOpen(incident.status) && n > 0 && c.firingCount === 0;
+  if (allResolved && incident.reopenCount >= ctx.policy.flapReopens) {
+    // A flap: it would resolve and reopen again and again. It stays open, and says so once.
+    if (!incident.flapping) {
+      const message = `reopened ${incident.reopenCount} times: it no longer resolves by itself while its alerts flap; resolve it by hand when it is fixed`;
+      draft = {
+        incident: { ...draft.incident, flapping: true, updatedAt: ctx.now },
+        timeline: [entry(ctx.now, 'flapping', SYSTEM, message, { reopens: incident.reopenCount })],
+        effects: [...draft.effects, { kind: 'note_added', message: `:repeat: ${message}`, actor: SYSTEM }],
+      };
+    } else if (!countsChanged) return 'nothing changed';
+  } else if (allResolved) {
     const change = statusChange(draft.incident, 'resolved', SYSTEM, ctx.now, `all ${n} alert${n === 1 ? '' : 's'} resolved`, 'auto_resolved');
     draft = { incident: change.incident, timeline: change.timeline, effects: change.effects };
   } else if (c.firingCount > 0 && withinReopenWindow(incident, ctx.now, ctx.policy)) {

@@ -40,12 +40,14 @@ export interface IncidentPolicy {
   reopenWindowMinutes: number;
   /** Resolve an incident by itself when every one of its alerts has resolved. */
   autoResolve: boolean;
+  /** After this many reopens, an incident no longer resolves by itself (a flapping alert). */
+  flapReopens: number;
 }
 
-export const DEFAULT_INCIDENT_POLICY: IncidentPolicy = { postmortemRequiredFor: ['SEV1', 'SEV2'], reopenWindowMinutes: 30, autoResolve: true };
+export const DEFAULT_INCIDENT_POLICY: IncidentPolicy = { postmortemRequiredFor: ['SEV1', 'SEV2'], reopenWindowMinutes: 30, autoResolve: true, flapReopens: 3 };
 
-export function incidentPolicy(policy: Pick<Policy, 'postmortem' | 'reopenWindowMinutes' | 'autoResolve'>): IncidentPolicy {
-  return { postmortemRequiredFor: policy.postmortem.requiredFor, reopenWindowMinutes: policy.reopenWindowMinutes, autoResolve: policy.autoResolve };
+export function incidentPolicy(policy: Pick<Policy, 'postmortem' | 'reopenWindowMinutes' | 'autoResolve' | 'flapReopens'>): IncidentPolicy {
+  return { postmortemRequiredFor: policy.postmortem.requiredFor, reopenWindowMinutes: policy.reopenWindowMinutes, autoResolve: policy.autoResolve, flapReopens: policy.flapReopens };
 }
 
 export const postmortemRequired = (severity: Severity, policy: Pick<IncidentPolicy, 'postmortemRequiredFor'>) => policy.postmortemRequiredFor.includes(severity);

@@ -13,6 +13,8 @@ export const policySchema = z
     reopenWindowMinutes: minutes.default(30),
     /** Resolve an incident by itself when every one of its alerts has resolved. */
     autoResolve: z.boolean().default(true),
+    /** A flapping incident: after this many reopens it no longer resolves by itself (it says so once), until someone resolves it. */
+    flapReopens: z.number().int().min(1).default(3),
     postmortem: z
       .object({
         requiredFor: z.array(z.enum(SEVERITIES)).default(['SEV1', 'SEV2']),

@@ -113,6 +113,8 @@ export interface Incident {
   reopenCount: number;
   /** The roll-up second whose counts the incident holds (roll-ups of earlier seconds are stale). */
   rolledUpFor: number;
+  /** It reopened `flapReopens` times: it no longer resolves by itself (said once on the timeline and in Slack). */
+  flapping: boolean;
 }
 
 export interface TimelineEntry {
