@@ -4,6 +4,7 @@
 // Usage: npm test [-- step...]   steps: typecheck lint build unit deploy emulator
 //        extra vitest arguments after `--`, e.g. npm test -- emulator -- -t ingest
 import './lib/node22.mjs';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -85,13 +86,54 @@ async function emulatorStep() {
   const script = shellJoin([bin('vitest'), 'run', '--project', 'emulator', ...lacking.flatMap((l) => ['--exclude', l.file]), ...reportTo('emulator'), ...vitestArgs]);
   const timer = await taskTimerFor(testConfig.projectId, config);
   try {
-    return await run(FIREBASE_BIN, ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(','), script], {
+    const { code, crashes } = await runWatchingCrashes(FIREBASE_BIN, ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(','), script], {
       cwd: ROOT,
       env: { ...setup.env, ...timer.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, TEST_PROJECT_DIR: path.dirname(config) },
     });
+    if (crashes.length) {
+      crashReport.push(...crashes);
+      return code || 1;
+    }
+    return code;
   } finally {
     await timer.close();
   }
+}
+
+/** Lines of the emulators' log that say a function crashed (the worker was killed). */
+const CRASH = /raised an unhandled error/;
+const crashReport = [];
+
+/**
+ * Runs the emulator suite with its output passed through, and collects every
+ * function crash the Functions emulator reports (with the lines before it):
+ * a crash fails the step even when every test passed.
+ */
+function runWatchingCrashes(cmd, args, opts) {
+  return new Promise((resolve) => {
+    const crashes = [];
+    const recent = [];
+    let carry = '';
+    const child = spawn(cmd, args, { ...opts, stdio: ['inherit', 'pipe', 'pipe'] });
+    const watch = (stream, out) =>
+      stream.on('data', (chunk) => {
+        out.write(chunk);
+        const lines = (carry + chunk.toString('utf8')).split('\n');
+        carry = lines.pop() ?? '';
+        for (const line of lines) {
+          recent.push(line);
+          if (recent.length > 6) recent.shift();
+          if (CRASH.test(line)) crashes.push(recent.join('\n'));
+        }
+      });
+    watch(child.stdout, process.stdout);
+    watch(child.stderr, process.stderr);
+    child.on('error', (e) => {
+      console.error(`could not run ${cmd}: ${e.message}`);
+      resolve({ code: 127, crashes });
+    });
+    child.on('exit', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), crashes }));
+  });
 }
 
 const STEPS = {
@@ -147,6 +189,10 @@ for (const step of steps) {
   if (code !== 0) break;
 }
 for (const r of results) if (r.code !== 0) printFailures(r.step); // only the vitest steps leave a report
+if (crashReport.length) {
+  console.log(`\nemulator: ${crashReport.length} function crash${crashReport.length === 1 ? '' : 'es'} in the emulators' log (a crash fails the run)`);
+  for (const c of crashReport) console.log(`  ✗ ${c.split('\n').join('\n    ')}`);
+}
 console.log('\nnpm test summary');
 for (const r of results) console.log(`  ${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.step.padEnd(10)} ${seconds(r.ms)}`);
 const skipped = steps.slice(results.length);
