@@ -197,6 +197,18 @@ describe('postmortems', () => {
     expect(markers).toEqual([`${incident.id}:action:0:${now.toISOString().slice(0, 10)}`]);
   });
 
+  it('deleting a postmortem deletes its markdown export and crashes nothing', async () => {
+    const service = unique('deleted-pm');
+    await postAlert('generic', { title: `Disk full (${service})`, service, environment: 'production', severity: 'error' });
+    const incident = await waitForIncident(service);
+    await update(incident.id, { action: 'resolve' });
+    const pmRef = db().doc(`postmortems/${incident.id}`);
+    await markdownFor(pmRef, 'the markdown export');
+    await pmRef.delete();
+    await waitFor(async () => !(await pmRef.collection('exports').doc('markdown').get()).exists || undefined, 'the export to be deleted with its postmortem');
+    expect((await pmRef.get()).exists).toBe(false);
+  });
+
   it("the postmortem draft post shows the commander as text, even one that reads <!channel>", async () => {
     const service = unique('mentions');
     await postAlert('generic', { title: `Mention test (${service})`, service, environment: 'production', severity: 'error' });

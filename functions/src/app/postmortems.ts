@@ -64,7 +64,11 @@ export async function postmortemEdited(incidentId: string, before: Postmortem | 
   const ref = col.postmortems().doc(incidentId);
   const after = await db().runTransaction(async (tx) => {
     const [snap, exported] = await Promise.all([tx.get(ref), tx.get(markdownRef(incidentId))]);
-    if (!snap.exists) return null; // deleted meanwhile: nothing to render, nothing to close
+    if (!snap.exists) {
+      // Deleted (or deleted meanwhile): its export goes with it; nothing to render, nothing to close.
+      if (exported.exists) tx.delete(markdownRef(incidentId));
+      return null;
+    }
     const stored = decode<Postmortem & { reminderDueAt?: Date | null; updatedBy?: string }>(snap.data());
     const pm = { ...usablePostmortem(incidentId, stored), reminderDueAt: stored.reminderDueAt };
     const due = reminderDueAt(pm);
