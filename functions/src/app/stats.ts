@@ -34,8 +34,14 @@ export function statsKeyOfIncident(data: Record<string, unknown> | null): string
 }
 
 export async function recordIncidentStats(incidentId: string, after: Record<string, unknown> | null): Promise<number> {
-  const incident = after ? decode<Incident>(after) : null;
-  return applyContribution(`incident-${incidentId}`, incident ? incidentContribution(incident) : {});
+  const incident = after ? decode<Partial<Incident>>(after) : null;
+  // A document that is not a whole incident (written by hand, or by a test's
+  // fixture) counts as nothing rather than crashing the trigger.
+  const counted = incident && incident.createdAt instanceof Date && typeof incident.severity === 'string';
+  return applyContribution(
+    `incident-${incidentId}`,
+    counted ? incidentContribution({ ...(incident as Incident), deploys: Array.isArray(incident.deploys) ? incident.deploys : [] }) : {},
+  );
 }
 
 export async function recordDeployStats(deployId: string, after: Record<string, unknown> | null): Promise<number> {
