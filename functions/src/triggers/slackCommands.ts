@@ -14,7 +14,7 @@ const secrets = [SLACK_SIGNING_SECRET, SLACK_BOT_TOKEN];
 /** Slack answers must come within 3 s; one request per instance keeps a slow one from delaying others. */
 const limits = { memory: '256MiB', concurrency: 1, maxInstances: 10, timeoutSeconds: 30 } as const;
 
-/** PAGE_LINK_SECRET signs the calendar feed link of `/incident oncall <schedule>`; a placeholder means no link, not a refused command. */
+/** The page-link secret signs the calendar feed link of `/incident oncall <schedule>`; a placeholder means no link, not a refused command. */
 const pageLinkSecret = () => (misconfiguredSecrets([PAGE_LINK_SECRET]).length ? null : readSecret(PAGE_LINK_SECRET));
 
 /** POST /slackCommands: the `/incident` slash command. */
