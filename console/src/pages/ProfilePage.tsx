@@ -31,6 +31,7 @@ export function ProfilePage() {
   const [issues, setIssues] = useState<ProfileIssue[]>([]);
   const [state, setState] = useState<{ kind: 'idle' | 'saving' | 'saved' | 'error'; text?: string }>({ kind: 'idle' });
 
+  // The fields stay disabled until the stored profile is in them: typing earlier would be overwritten.
   useEffect(() => {
     if (live.loading || loaded) return;
     const d = live.data;
@@ -78,7 +79,7 @@ export function ProfilePage() {
   const field = (id: string, label: string, value: string, set: (v: string) => void, type: 'text' | 'email' | 'tel', hint: string, path: string) => (
     <div class="field">
       <label for={id}>{label}</label>
-      <input id={id} type={type as 'text'} value={value} onInput={(e) => set(e.currentTarget.value)} aria-describedby={`${id}-hint`} aria-invalid={issue(path) ? 'true' : undefined} />
+      <input id={id} type={type as 'text'} value={value} disabled={!loaded} onInput={(e) => set(e.currentTarget.value)} aria-describedby={`${id}-hint`} aria-invalid={issue(path) ? 'true' : undefined} />
       <span id={`${id}-hint`} class={issue(path) ? 'error small' : 'muted small'}>
         {issue(path) || hint}
       </span>
@@ -108,7 +109,7 @@ export function ProfilePage() {
               <li key={i} class="inline">
                 <div class="field">
                   <label for={`step-${i}-channel`}>Channel</label>
-                  <select id={`step-${i}-channel`} value={s.channel} onChange={(e) => setStep(i, { channel: e.currentTarget.value })}>
+                  <select id={`step-${i}-channel`} value={s.channel} disabled={!loaded} onChange={(e) => setStep(i, { channel: e.currentTarget.value })}>
                     {CHANNELS.map((c) => (
                       <option key={c} value={c}>
                         {CHANNEL_WORDS[c] ?? c}
@@ -118,7 +119,7 @@ export function ProfilePage() {
                 </div>
                 <div class="field">
                   <label for={`step-${i}-after`}>After</label>
-                  <input id={`step-${i}-after`} type="text" size={6} value={s.after} onInput={(e) => setStep(i, { after: e.currentTarget.value })} aria-invalid={issue(`notify.${i}`) ? 'true' : undefined} />
+                  <input id={`step-${i}-after`} type="text" size={6} value={s.after} disabled={!loaded} onInput={(e) => setStep(i, { after: e.currentTarget.value })} aria-invalid={issue(`notify.${i}`) ? 'true' : undefined} />
                 </div>
                 <button type="button" onClick={() => setSteps(steps.filter((_, n) => n !== i))} aria-label={`Remove step ${i + 1}`}>
                   Remove
@@ -127,7 +128,7 @@ export function ProfilePage() {
               </li>
             ))}
           </ol>
-          <button type="button" disabled={steps.length >= MAX_NOTIFY_STEPS} onClick={() => setSteps([...steps, { channel: 'sms', after: '5m' }])}>
+          <button type="button" disabled={!loaded || steps.length >= MAX_NOTIFY_STEPS} onClick={() => setSteps([...steps, { channel: 'sms', after: '5m' }])}>
             Add step
           </button>
           <p class="muted small">Delays: 0m, 30s, 5m, 1h… (at most 24h). No steps: Slack and email at once.</p>
