@@ -7,6 +7,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 import { parse } from 'yaml';
+import { createRequire } from 'node:module';
+import type { OncallConfig } from '../functions/src/domain/oncall';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -43,13 +45,30 @@ function statusPageShell(config: ReturnType<typeof statusConfig>): Plugin {
 }
 
 const status = statusConfig();
+const oncall = await oncallConfig();
+
+/**
+ * config/oncall.yaml parsed with the functions' own schema (npm run build has
+ * validated it with file:line errors before it builds the console): the
+ * console computes who is on call, and the next shifts, in the browser.
+ */
+async function oncallConfig(): Promise<OncallConfig> {
+  const file = path.join(here, '..', 'config', 'oncall.yaml');
+  // The compiled functions (npm run build compiles them first); from source when they are not built (npm run dev:console).
+  const lib = path.join(here, '..', 'lib', 'functions', 'src', 'domain');
+  const load = async <T,>(name: string): Promise<T> =>
+    fs.existsSync(path.join(lib, `${name}.js`)) ? (createRequire(import.meta.url)(path.join(lib, `${name}.js`)) as T) : ((await import(/* @vite-ignore */ path.join(here, '..', 'functions', 'src', 'domain', `${name}.ts`))) as T);
+  const { NO_ONCALL, oncallConfigSchema } = await load<typeof import('../functions/src/domain/oncall')>('oncall');
+  const { parseYamlOrThrow } = await load<typeof import('../functions/src/domain/yamlConfig')>('yamlConfig');
+  return fs.existsSync(file) ? parseYamlOrThrow(fs.readFileSync(file, 'utf8'), oncallConfigSchema, 'config/oncall.yaml') : NO_ONCALL;
+}
 
 export default defineConfig({
   root: 'console',
   base: '/',
   publicDir: false,
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
-  define: { __STATUS_CONFIG__: JSON.stringify(status) },
+  define: { __STATUS_CONFIG__: JSON.stringify(status), __ONCALL_CONFIG__: JSON.stringify(oncall) },
   plugins: [statusPageShell(status)],
   resolve: {
     // Firestore's Pipeline regex engine, unused here (see src/stubs/re2js.ts): saves ~146 kB.

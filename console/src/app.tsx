@@ -1,3 +1,4 @@
+import type { ComponentType } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import {
   browserPopupRedirectResolver,
@@ -15,6 +16,7 @@ import { hrefOf, type Route } from './lib/route';
 import { IncidentList } from './pages/IncidentList';
 import { IncidentPage } from './pages/IncidentPage';
 import { InsightsPage } from './pages/InsightsPage';
+
 import { PostmortemPage } from './pages/PostmortemPage';
 
 type AuthState = { phase: 'loading' } | { phase: 'signedOut' } | { phase: 'signedIn'; user: User; role: Role | null; claim: unknown };
@@ -103,6 +105,9 @@ function Page({ route }: { route: Route }) {
       return <PostmortemPage key={route.id} id={route.id} />;
     case 'insights':
       return <InsightsPage query={route.query} />;
+    case 'oncall':
+    case 'profile':
+      return <LazyPage name={route.page} />;
     case 'notFound':
       return (
         <section class="card">
@@ -113,6 +118,31 @@ function Page({ route }: { route: Route }) {
         </section>
       );
   }
+}
+
+/** Pages loaded on first use: on call and the profile carry the schedule logic and the profile schema, which the other pages do not need. */
+const LAZY: Record<'oncall' | 'profile', () => Promise<ComponentType>> = {
+  oncall: () => import('./pages/OncallPage').then((m) => m.OncallPage),
+  profile: () => import('./pages/ProfilePage').then((m) => m.ProfilePage),
+};
+
+function LazyPage({ name }: { name: keyof typeof LAZY }) {
+  const [page, setPage] = useState<{ name: string; C: ComponentType } | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    LAZY[name]().then(
+      (C) => live && setPage({ name, C }),
+      (e: unknown) => live && setError(explainError(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [name]);
+  if (error) return <p class="error" role="alert">Could not load this page: {error}</p>;
+  if (!page || page.name !== name) return <p class="empty">Loading…</p>;
+  const C = page.C;
+  return <C />;
 }
 
 function Header({ services, route, user, role }: { services: Services; route: Route; user: User | null; role: Role | null }) {
@@ -129,6 +159,12 @@ function Header({ services, route, user, role }: { services: Services; route: Ro
           </a>
           <a href={hrefOf({ page: 'insights', query: {} })} aria-current={current('insights')}>
             Insights
+          </a>
+          <a href={hrefOf({ page: 'oncall' })} aria-current={current('oncall')}>
+            On call
+          </a>
+          <a href={hrefOf({ page: 'profile' })} aria-current={current('profile')}>
+            Profile
           </a>
         </nav>
       )}

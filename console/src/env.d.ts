@@ -2,3 +2,6 @@
 
 /** config/status.yaml as it was at build time (console/vite.config.mts): the page's components before anything is published. */
 declare const __STATUS_CONFIG__: { title: string; components: { id: string; name: string; description: string | null }[] };
+
+/** config/oncall.yaml as parsed at build time (console/vite.config.mts): schedules and escalation policies. */
+declare const __ONCALL_CONFIG__: import('../../functions/src/domain/oncall').OncallConfig;

@@ -53,6 +53,10 @@ export async function startTaskTimer({ tasksHost, projectId, log = () => {} }) {
     }
   }
 
+  /** setTimeout holds at most 2^31-1 ms (24.8 days): a later task is re-armed when that runs out. */
+  const MAX_DELAY_MS = 2 ** 31 - 1;
+  const delayUntil = (at) => Math.min(MAX_DELAY_MS, Math.max(0, at - Date.now()));
+
   function keep(task) {
     const key = `${task.fn}/${task.id}`;
     if (seen.has(key)) {
@@ -64,7 +68,7 @@ export async function startTaskTimer({ tasksHost, projectId, log = () => {} }) {
     const fire = async () => {
       // A timer may fire a millisecond early: never hand a task over before its time.
       if (Date.now() < task.at) {
-        kept.set(key, setTimeout(fire, task.at - Date.now()));
+        kept.set(key, setTimeout(fire, delayUntil(task.at)));
         return;
       }
       kept.delete(key);
@@ -72,7 +76,7 @@ export async function startTaskTimer({ tasksHost, projectId, log = () => {} }) {
       if (await enqueueOnEmulator(task)) stats.sent++;
       else stats.failed++;
     };
-    kept.set(key, setTimeout(fire, Math.max(0, task.at - Date.now())));
+    kept.set(key, setTimeout(fire, delayUntil(task.at)));
     return true;
   }
 

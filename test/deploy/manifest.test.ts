@@ -66,8 +66,10 @@ afterAll(() => {
 /** The functions a deploy creates, and nothing else. */
 const DEPLOYED = [
   'alertWebhook',
+  'announceHandoff',
   'deliverNotification',
   'deployWebhook',
+  'escalateIncident',
   'finishDrills',
   'onAlertPublished',
   'onCloudBuild',
@@ -75,8 +77,13 @@ const DEPLOYED = [
   'onDeployWritten',
   'onIncidentWritten',
   'onNotificationCreated',
+  'onOncallOverrideWritten',
   'onPostmortemWritten',
   'onUpdateCreated',
+  'oncallCalendar',
+  'pageAck',
+  'pageResponder',
+  'pageVoice',
   'playDrill',
   'redriveNotifications',
   'remindOverdue',
@@ -89,6 +96,7 @@ const DEPLOYED = [
   'statusFeed',
   'statusSubscribe',
   'statusUnsubscribe',
+  'twilioSms',
 ];
 
 const isPublic = (e: Endpoint) => Boolean(e.httpsTrigger || e.callableTrigger);
@@ -235,7 +243,7 @@ describe('the deploy manifest (/__/functions.yaml)', () => {
 
   it('sets memory, maxInstances, concurrency and timeoutSeconds on every public HTTP or callable function', () => {
     const publicOnes = Object.entries(manifest.endpoints).filter(([, e]) => isPublic(e));
-    expect(publicOnes.map(([n]) => n).sort()).toEqual(['alertWebhook', 'deployWebhook', 'runDrill', 'slackCommands', 'slackInteractions', 'statusConfirm', 'statusFeed', 'statusSubscribe', 'statusUnsubscribe']);
+    expect(publicOnes.map(([n]) => n).sort()).toEqual(['alertWebhook', 'deployWebhook', 'oncallCalendar', 'pageAck', 'pageVoice', 'runDrill', 'slackCommands', 'slackInteractions', 'statusConfirm', 'statusFeed', 'statusSubscribe', 'statusUnsubscribe', 'twilioSms']);
     for (const [name, e] of publicOnes) {
       expect({ name, memory: e.availableMemoryMb !== null, maxInstances: e.maxInstances !== null, concurrency: e.concurrency !== null, timeout: e.timeoutSeconds !== null }).toEqual({
         name,

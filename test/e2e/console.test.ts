@@ -271,6 +271,64 @@ describe('responder console', { timeout: 180_000 }, () => {
     expect(await viewer.getByRole('button', { name: 'Publish' }).isDisabled()).toBe(true);
   });
 
+  it('a responder fills in their profile, creates and cancels an override, then sees a SEV1 page them in the Paging section and acknowledges it', async () => {
+    const responder = users.get('responder')!;
+    try {
+      // Profile: contact methods and notification steps, in users/{uid}.
+      const page = await signedIn('responder', '#/profile');
+      await page.getByLabel('Name', { exact: true }).fill('Robin Responder');
+      await page.getByLabel('Phone', { exact: true }).fill('+15550001234');
+      await page.getByRole('button', { name: 'Save profile' }).click();
+      await shows(page.getByRole('status'), 'Saved');
+      const profile = (await db().doc(`users/${responder.uid}`).get()).data();
+      expect(profile).toMatchObject({ name: 'Robin Responder', email: responder.email, phone: '+15550001234', notify: [{ channel: 'slack', after: '0s' }, { channel: 'email', after: '0s' }] });
+
+      // On call: the console shows config/oncall.yaml as built into it (the functions of the
+      // test suite read the test overlay instead), so the override goes on its `primary`.
+      await page.goto(consoleUrl('#/oncall'));
+      const now = page.getByTestId('oncall-now-primary');
+      await shows(now, 'until');
+      const before = await now.textContent();
+      expect(before).not.toContain('Robin Responder');
+      await page.getByLabel('Schedule', { exact: true }).selectOption('primary');
+      await page.getByLabel('Person', { exact: true }).selectOption(responder.uid);
+      await page.getByLabel('For', { exact: true }).selectOption('1h');
+      await page.getByLabel('Reason', { exact: true }).fill('e2e cover');
+      await page.getByRole('button', { name: 'Create override' }).click();
+      await shows(page.getByRole('status'), 'Override saved');
+      await shows(now, /Robin Responder.*\(override\)/);
+      await shows(page.getByRole('table', { name: 'Overrides' }).getByRole('row'), 'e2e cover');
+      const overrides = await db().collection('oncallOverrides').where('createdBy', '==', responder.uid).get();
+      expect(overrides.docs.map((d) => [d.get('schedule'), d.get('uid'), d.get('reason')])).toEqual([['primary', responder.uid, 'e2e cover']]);
+
+      // Cancelling it puts the rotation back.
+      await page.getByRole('table', { name: 'Overrides' }).getByRole('row').filter({ hasText: 'e2e cover' }).getByRole('button', { name: 'Cancel' }).click();
+      await shows(page.getByRole('region', { name: 'Overrides' }), 'No override now or ahead');
+      await waitFor(async () => ((await now.textContent()) === before ? true : undefined), 'the rotation back on call', EXPECT_MS);
+      expect((await db().collection('oncallOverrides').where('createdBy', '==', responder.uid).get()).size).toBe(0);
+
+      // The functions' schedule (paging-test): the responder covers it, so a SEV1 pages them
+      // at level 1; the Paging section says who, on which channel, with what result.
+      await db().collection('oncallOverrides').add({ schedule: 'paging-test', uid: responder.uid, start: new Date(Date.now() - 60_000), end: new Date(Date.now() + 3_600_000), createdBy: responder.uid, createdAt: new Date() });
+      const { id } = await openIncident('critical');
+      await page.goto(consoleUrl(`#/incidents/${id}`));
+      const paging = page.getByRole('region', { name: 'Paging' });
+      // The signed-in person is "you" (others by their profile's name).
+      await shows(paging.getByTestId('page-row'), /^you1Slack DM/);
+      await shows(paging.getByTestId('page-row').filter({ hasText: 'email' }), 'sent');
+      await shows(paging.getByTestId('paging-state'), /Paging at level \d.*\(policy paging-test\)/);
+      await waitFor(async () => ((await db().collection(`incidents/${id}/pages`).where('uid', '==', responder.uid).where('channel', '==', 'email').get()).size === 1 ? true : undefined), 'one email page', EXPECT_MS);
+
+      await page.getByRole('button', { name: 'Acknowledge', exact: true }).click();
+      await shows(page.getByTestId('incident-status'), 'acknowledged');
+      await shows(paging.getByTestId('paging-acknowledged'), 'Acknowledged by you');
+    } finally {
+      // Whatever happened, nobody stays on call for the files after this one.
+      const left = await db().collection('oncallOverrides').where('createdBy', '==', responder.uid).get();
+      await Promise.all(left.docs.map((d) => d.ref.delete()));
+    }
+  });
+
   it('the insights page charts MTTA, MTTR and change failure rate per service over time', async () => {
     const service = unique('e2e-insights');
     const scope = `service:${service}`;

@@ -20,6 +20,8 @@ interface Collection {
   /** Path of an existing document (seeded) and of a new one. */
   existing: string;
   fresh: string;
+  /** The new document's path when it depends on the writer (users/{uid}: one's own). */
+  freshFor?: (uid: string) => string;
   createData: (uid: string) => Record<string, unknown>;
   updateData: Record<string, unknown> | ((uid: string) => Record<string, unknown>);
   allowed: Record<Op, Role[]>;
@@ -91,7 +93,31 @@ const COLLECTIONS: Collection[] = [
   },
   { name: 'statusSubscribers', existing: 'statusSubscribers/s1', fresh: 'statusSubscribers/new', createData: () => ({ email: 'x@example.com' }), updateData: { status: 'confirmed' }, allowed: pipelineOnly },
   { name: 'mail', existing: 'mail/m1', fresh: 'mail/new', createData: () => ({ to: 'x@example.com', message: { subject: 'x' } }), updateData: { to: 'y@example.com' }, allowed: pipelineOnly },
+  // Paging: a person writes their own profile (the seeded one is the responder's); responders create and cancel overrides.
+  {
+    name: 'users', existing: 'users/uid-responder', fresh: 'users/new', freshFor: (uid) => `users/${uid}`,
+    createData: () => ({ name: 'Pat', email: 'pat@example.com', phone: '+33612345678', notify: [{ channel: 'email', after: '0m' }, { channel: 'sms', after: '2m' }] }), updateData: { name: 'Pat R.' },
+    allowed: { get: READERS, list: READERS, create: READERS, update: ['responder'], delete: ['responder'] },
+  },
+  {
+    name: 'oncallOverrides', existing: 'oncallOverrides/o1', fresh: 'oncallOverrides/new', createData: (uid) => overrideData(uid), updateData: { uid: 'uid-someone-else' },
+    allowed: { get: READERS, list: READERS, create: ['responder', 'admin'], update: NOBODY, delete: ['responder', 'admin'] },
+  },
+  { name: 'pages', existing: 'incidents/inc1/pages/p1', fresh: 'incidents/inc1/pages/new', createData: (uid) => ({ uid, channel: 'sms', status: 'sent' }), updateData: { status: 'acknowledged' }, allowed: readOnly },
+  { name: 'paging', existing: 'incidents/inc1/paging/c0', fresh: 'incidents/inc1/paging/c1', createData: () => ({ status: 'stopped' }), updateData: { status: 'stopped' }, allowed: readOnly },
+  { name: 'smsReplyCodes (internal)', existing: 'smsReplyCodes/+33612345678', fresh: 'smsReplyCodes/+15550001111', createData: () => ({ open: {} }), updateData: { open: {} }, allowed: pipelineOnly },
+  { name: 'pageAcks (internal)', existing: 'pageAcks/k1', fresh: 'pageAcks/new', createData: () => ({ incidentId: 'inc1' }), updateData: { incidentId: 'x' }, allowed: pipelineOnly },
+  { name: 'oncallHandoffs (internal)', existing: 'oncallHandoffs/h1', fresh: 'oncallHandoffs/new', createData: () => ({ uid: 'x' }), updateData: { uid: 'y' }, allowed: pipelineOnly },
 ];
+
+/** A valid override in `uid`'s name: 4 hours from 2030-01-01. */
+function overrideData(uid: string, over: Record<string, unknown> = {}) {
+  const start = new Date('2030-01-01T09:00:00Z');
+  return {
+    schedule: 'primary', uid: 'uid-carol', start: firebase.firestore.Timestamp.fromDate(start), end: firebase.firestore.Timestamp.fromDate(new Date(start.getTime() + 4 * 3_600_000)),
+    createdBy: uid, createdAt: serverTime(), reason: 'covering', ...over,
+  };
+}
 
 let env: RulesTestEnvironment;
 
@@ -113,6 +139,11 @@ async function seed() {
     await db.doc('statusPage/summary/history/checkout').set({ days: { '2026-11-30': 'degraded' } });
     await db.doc('statusSubscribers/s1').set({ email: 'visitor@example.com', status: 'confirmed' });
     await db.doc('mail/m1').set({ to: 'visitor@example.com', message: { subject: 'x', text: 'y' } });
+    await db.doc('users/uid-responder').set({ name: 'Rita', email: 'rita@example.com', notify: [{ channel: 'email', after: '0m' }] });
+    await db.doc('oncallOverrides/o1').set({ schedule: 'primary', uid: 'uid-carol', start: new Date('2030-01-01T09:00:00Z'), end: new Date('2030-01-01T13:00:00Z'), createdBy: 'uid-responder' });
+    await db.doc('incidents/inc1/pages/p1').set({ uid: 'uid-responder', level: 0, channel: 'sms', status: 'sent', at: new Date(), error: null });
+    await db.doc('incidents/inc1/paging/c0').set({ cycle: 0, status: 'paging' });
+    for (const p of ['smsReplyCodes/+33612345678', 'pageAcks/k1', 'oncallHandoffs/h1']) await db.doc(p).set({ seeded: true });
   });
 }
 
@@ -145,7 +176,7 @@ describe('security rules matrix', () => {
         switch (op) {
           case 'get': return db.doc(c.existing).get();
           case 'list': return db.collection(parent).get();
-          case 'create': return db.doc(c.fresh).set(c.createData(uidOf(role)));
+          case 'create': return db.doc(c.freshFor ? c.freshFor(uidOf(role)) : c.fresh).set(c.createData(uidOf(role)));
           case 'update': return db.doc(c.existing).update(typeof c.updateData === 'function' ? c.updateData(uidOf(role)) : c.updateData);
           case 'delete': return db.doc(c.existing).delete();
         }
@@ -294,6 +325,45 @@ describe('security rules: the sharp edges', () => {
     await assertFails(visitor.doc('statusSubscribers/s1').get());
     await assertFails(visitor.doc('mail/m1').get());
     await assertFails(visitor.doc('statusPage/summary').set({ status: 'operational' }));
+  });
+
+  it("a person writes only their own profile, every field typed: E.164 phone, Slack id, at most 10 notify steps of known channels", async () => {
+    await seed();
+    const db = firestoreAs('viewer');
+    const mine = db.doc(`users/${uidOf('viewer')}`);
+    const ok = { name: 'Vic', email: 'vic@example.com', phone: '+15551234567', slackUserId: 'U0VIC', notify: [{ channel: 'slack', after: '0m' }, { channel: 'voice', after: '5m' }], updatedAt: serverTime() };
+    await assertSucceeds(mine.set(ok));
+    await assertFails(db.doc('users/uid-responder').set(ok));
+    await assertFails(mine.set({ ...ok, phone: '0612345678' }));
+    await assertFails(mine.set({ ...ok, email: 'not an email' }));
+    await assertFails(mine.set({ ...ok, slackUserId: 'alice' }));
+    await assertFails(mine.set({ ...ok, role: 'admin' }));
+    await assertFails(mine.set({ ...ok, notify: [{ channel: 'pager', after: '0m' }] }));
+    await assertFails(mine.set({ ...ok, notify: [{ channel: 'sms', after: 'soon' }] }));
+    await assertFails(mine.set({ ...ok, notify: [{ channel: 'sms', delay: '5m' }] }));
+    await assertFails(mine.set({ ...ok, notify: Array.from({ length: 11 }, () => ({ channel: 'email', after: '0m' })) }));
+    await assertFails(mine.set({ ...ok, notify: [...Array.from({ length: 9 }, () => ({ channel: 'email', after: '0m' })), { channel: 'email', after: 5 }] }));
+    await assertSucceeds(mine.set({ ...ok, notify: Array.from({ length: 10 }, () => ({ channel: 'email', after: '0m' })) }));
+    await assertFails(mine.set({ ...ok, updatedAt: new Date('2020-01-01T00:00:00Z') }));
+    await assertFails(firestoreAs('no-role').doc(`users/${uidOf('no-role')}`).set({ name: 'Nobody' }));
+  });
+
+  it('an override is in the writer\'s name, at the server time, ends after it starts and lasts at most 31 days; nobody edits one', async () => {
+    await seed();
+    const db = firestoreAs('responder');
+    const hours = (h: number) => firebase.firestore.Timestamp.fromDate(new Date(new Date('2030-01-01T09:00:00Z').getTime() + h * 3_600_000));
+    await assertSucceeds(db.collection('oncallOverrides').doc().set(overrideData(me)));
+    await assertFails(db.collection('oncallOverrides').doc().set(overrideData('uid-someone-else')));
+    await assertFails(db.collection('oncallOverrides').doc().set(overrideData(me, { createdAt: new Date('2020-01-01T00:00:00Z') })));
+    await assertFails(db.collection('oncallOverrides').doc().set(overrideData(me, { end: hours(0) })));
+    await assertFails(db.collection('oncallOverrides').doc().set(overrideData(me, { end: hours(31 * 24 + 1) })));
+    await assertSucceeds(db.collection('oncallOverrides').doc().set(overrideData(me, { end: hours(31 * 24) })));
+    await assertFails(db.collection('oncallOverrides').doc().set(overrideData(me, { schedule: 'bad/id' })));
+    await assertFails(db.collection('oncallOverrides').doc().set(overrideData(me, { uid: 'a/b' })));
+    await assertFails(db.collection('oncallOverrides').doc().set(overrideData(me, { reason: 'x'.repeat(501) })));
+    await assertFails(db.collection('oncallOverrides').doc().set(overrideData(me, { priority: 1 })));
+    await assertFails(db.doc('oncallOverrides/o1').update({ end: hours(2) }));
+    await assertFails(firestoreAs('viewer').collection('oncallOverrides').doc().set(overrideData(uidOf('viewer'))));
   });
 
   it('nobody rewrites or deletes a timeline entry, not even an admin', async () => {

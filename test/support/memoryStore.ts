@@ -11,6 +11,9 @@ import type { Postmortem } from '../../functions/src/domain/postmortem';
 import type { AlertRecord, DeployRef, Incident, TimelineEntry } from '../../functions/src/domain/types';
 import { isOpen } from '../../functions/src/domain/types';
 import type { Clock, IncidentStore, IncidentTx, MessageMarker, NoticeToSend, OutboxStore, SlackOutage, SlackState, StoredUpdate, TaskPort } from '../../functions/src/app/ports';
+import type { EscalationState, PageAckWrite, PageRecord, PagingStore } from '../../functions/src/app/pagingPorts';
+import type { MailDocument } from '../../functions/src/domain/pageMessages';
+import { assignReplyCode } from '../../functions/src/domain/smsReplies';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -302,5 +305,114 @@ export class MemoryStore implements IncidentStore, OutboxStore {
   }
   async setOutage(o: SlackOutage | null) {
     this.slackOutage = o ? clone(o) : null;
+  }
+}
+
+// -- Paging ----------------------------------------------------------------------
+
+/** PagingStore in memory (app/pagingPorts.ts): users, overrides, pages, mail, reply codes, acknowledgement keys, hand-overs. */
+export class MemoryPaging implements PagingStore {
+  readonly users = new Map<string, Record<string, unknown>>();
+  readonly overrideDocs = new Map<string, Record<string, unknown>>();
+  readonly pages = new Map<string, PageRecord>(); // incidentId/pageId
+  readonly escalations = new Map<string, EscalationState>(); // incidentId/c<cycle>
+  readonly mail = new Map<string, MailDocument>();
+  readonly replyCodes = new Map<string, Record<string, { code: number | null; pageId: string; at: Date }>>();
+  readonly acks = new Map<string, Record<string, unknown>>();
+  readonly drills = new Map<string, string[]>();
+  readonly handoffs = new Map<string, Record<string, unknown>>();
+  private seq = 0;
+
+  constructor(private readonly store: MemoryStore) {}
+
+  pagesOfIncident(incidentId: string): PageRecord[] {
+    return [...this.pages.entries()].filter(([k]) => k.startsWith(`${incidentId}/`)).map(([, v]) => clone(v));
+  }
+
+  async user(uid: string) {
+    const u = this.users.get(uid);
+    return u ? clone(u) : null;
+  }
+  async usersByPhone(phone: string) {
+    return [...this.users.entries()].filter(([, d]) => d.phone === phone).map(([uid, data]) => ({ uid, data: clone(data) }));
+  }
+  async names(uids: readonly string[]) {
+    const out = new Map<string, string>();
+    for (const uid of uids) {
+      const name = this.users.get(uid)?.name;
+      if (typeof name === 'string' && name.trim()) out.set(uid, name.trim());
+    }
+    return out;
+  }
+  async overrides(since: Date) {
+    return [...this.overrideDocs.entries()].filter(([, d]) => d.end instanceof Date && d.end > since).map(([id, data]) => ({ id, data: clone(data) }));
+  }
+  async createOverride(doc: Record<string, unknown>) {
+    const id = `override-${++this.seq}`;
+    this.overrideDocs.set(id, clone(doc));
+    return id;
+  }
+  async pagesOf(incidentId: string, of: { cycle: number; level: number; round: number; uid: string }) {
+    return this.pagesOfIncident(incidentId).filter((p) => p.cycle === of.cycle && p.level === of.level && p.round === of.round && p.uid === of.uid);
+  }
+  async page(incidentId: string, pageId: string) {
+    const p = this.pages.get(`${incidentId}/${pageId}`);
+    return p ? clone(p) : null;
+  }
+  async putPage(incidentId: string, page: PageRecord) {
+    this.pages.set(`${incidentId}/${page.pageId}`, clone(page));
+  }
+  async markPageAcknowledged(incidentId: string, pageId: string, via: string, at: Date) {
+    const p = this.pages.get(`${incidentId}/${pageId}`);
+    if (p) this.pages.set(`${incidentId}/${pageId}`, { ...p, status: 'acknowledged', acknowledgedAt: at, via });
+  }
+  async escalation(incidentId: string, cycle: number) {
+    const e = this.escalations.get(`${incidentId}/c${cycle}`);
+    return e ? clone(e) : null;
+  }
+  async saveEscalation(incidentId: string, state: EscalationState) {
+    this.escalations.set(`${incidentId}/c${state.cycle}`, clone(state));
+  }
+  async queueMail(id: string, mail: MailDocument) {
+    if (this.mail.has(id)) return false;
+    this.mail.set(id, clone(mail));
+    return true;
+  }
+  async assignReplyCode(phone: string, page: { incidentId: string; pageId: string; at: Date }, stillWaiting: (ids: string[]) => Promise<Set<string>>) {
+    const open = { ...(this.replyCodes.get(phone) ?? {}) };
+    const waiting = await stillWaiting(Object.keys(open).filter((id) => id !== page.incidentId));
+    for (const id of Object.keys(open)) if (id !== page.incidentId && !waiting.has(id)) delete open[id];
+    const inUse = Object.fromEntries(Object.entries(open).filter(([id, e]) => id !== page.incidentId && e.code !== null).map(([id, e]) => [String(e.code), id]));
+    const code = open[page.incidentId]?.code ?? assignReplyCode(inUse, page.incidentId);
+    open[page.incidentId] = { code, pageId: page.pageId, at: page.at };
+    this.replyCodes.set(phone, open);
+    return code;
+  }
+  async smsPages(phone: string) {
+    return Object.entries(this.replyCodes.get(phone) ?? {}).map(([incidentId, e]) => ({ incidentId, pageId: e.pageId, replyCode: e.code, at: e.at }));
+  }
+  async releaseReplyCode(phone: string, incidentId: string) {
+    const open = this.replyCodes.get(phone);
+    if (open) delete open[incidentId];
+  }
+  async acknowledgeOnce(w: PageAckWrite) {
+    if (this.acks.has(w.claimId) || this.store.updates.has(`${w.incidentId}/${w.updateId}`)) return 'used' as const;
+    this.acks.set(w.claimId, { incidentId: w.incidentId, updateId: w.updateId, at: w.at });
+    this.store.putUpdate(w.incidentId, w.updateId, w.update);
+    return 'written' as const;
+  }
+  async drillParticipants(drillId: string) {
+    return this.drills.get(drillId) ?? null;
+  }
+  async openIncidents() {
+    return [...this.store.incidents.values()].filter((i) => isOpen(i.status)).map(clone);
+  }
+  async claimHandoff(id: string, data: Record<string, unknown>) {
+    if (this.handoffs.has(id)) return false;
+    this.handoffs.set(id, clone(data));
+    return true;
+  }
+  async releaseHandoff(id: string) {
+    this.handoffs.delete(id);
   }
 }

@@ -169,7 +169,14 @@ export class FakeSlack {
         return ch ? ok({ channel: { id: ch.id } }) : err('channel_not_found');
       }
       case 'chat.postMessage': {
-        const ch = this.channelByRef(args.channel);
+        // To a user id, as Slack does: the app's DM with that user (channel D…).
+        const dmUser = typeof args.channel === 'string' && /^[UW][A-Z0-9]+$/.test(args.channel) ? args.channel : null;
+        if (dmUser && !this.channelByRef(args.channel)) {
+          if (!this.users.has(dmUser)) return err('channel_not_found');
+          const id = `D${dmUser.slice(1)}`;
+          if (!this.channels.has(id)) this.channels.set(id, { id, name: `dm-${dmUser}`, topic: '', members: [BOT_USER, dmUser], created: Math.floor(Date.now() / 1000), creator: BOT_USER });
+        }
+        const ch = this.channelByRef(dmUser ? `D${dmUser.slice(1)}` : args.channel);
         if (!ch) return err('channel_not_found');
         const ts = `${Math.floor(Date.now() / 1000)}.${String(this.seq++).padStart(6, '0')}`;
         const msg = { channel: ch.id, ts, text: String(args.text ?? ''), blocks: args.blocks, ...(args.thread_ts ? { thread_ts: String(args.thread_ts) } : {}) };

@@ -70,6 +70,24 @@ describe('the local task timer', () => {
       await timer.close();
     }
   });
+
+  it('keeps a task due in 40 days without spinning: setTimeout holds at most 24.8 days, so the timer re-arms', async () => {
+    const timer = await startTaskTimer({ tasksHost, projectId: 'demo-x' });
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const task = { fn: 'announceHandoff', id: 'handoff-primary-far', data: {}, at: Date.now() + 40 * 86_400_000 };
+      expect((await fetch(timer.url, { method: 'POST', body: JSON.stringify(task) })).status).toBe(201);
+      await until(() => (timer.stats().pending === 1 ? true : undefined), 'the task to be kept');
+      await new Promise((r) => setImmediate(r)); // Node warns of an overflowing delay on the next tick after arming it
+      expect(warnings.filter((w) => w === 'TimeoutOverflowWarning')).toEqual([]);
+      expect(received).toHaveLength(0);
+    } finally {
+      process.off('warning', onWarning);
+      await timer.close();
+    }
+  });
 });
 
 describe('the tasks adapter on the emulator', () => {

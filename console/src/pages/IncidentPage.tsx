@@ -8,6 +8,9 @@ import { Empty, ErrorNote, Result, Section, SevBadge, StatusBadge, VIEWER_TITLE 
 import { type Session, useDoc, useNow, useQuery, useSession } from '../hooks';
 import { actorLabel, formatAge, formatDateTime, safeUrl, since, toDate } from '../lib/format';
 import { type IncidentRow, sortTimeline, type TimelineRow } from '../lib/incidents';
+import { ONCALL } from '../lib/oncallConfig';
+import { acknowledgements, channelCounts, type EscalationRow, escalationWords, type PageRow, pagedPeople } from '../lib/paging';
+import { labelOf, personLabel, type UserRow } from '../lib/people';
 import { hrefOf } from '../lib/route';
 import { useUpdates } from '../updates';
 
@@ -59,6 +62,7 @@ export function IncidentPage({ id }: { id: string }) {
           <Timeline session={session} id={id} />
         </div>
         <div class="col">
+          <Paging session={session} id={id} />
           <Checklist session={session} i={i} />
           <Alerts session={session} id={id} now={now} />
           <Deploys session={session} i={i} />
@@ -106,7 +110,7 @@ function IncidentHeader({ i, now, me, postmortemStatus }: { i: IncidentDoc; now:
         <Fact label="Service">{i.service ?? '-'}</Fact>
         <Fact label="Environment">{i.environment ?? '-'}</Fact>
         <Fact label="Commander" testId="incident-commander">
-          {i.commander ? actorLabel(i.commander, me) : <span class="muted">none</span>}
+          {i.commander ? (i.commander === me ? 'you' : <CommanderName uid={i.commander} />) : <span class="muted">none</span>}
         </Fact>
         <Fact label="Opened">
           <When at={i.createdAt} now={now} />
@@ -146,8 +150,18 @@ function IncidentHeader({ i, now, me, postmortemStatus }: { i: IncidentDoc; now:
   );
 }
 
+/** A commander by name (users/{uid}), else the uid. */
+function CommanderName({ uid }: { uid: string }) {
+  const session = useSession();
+  const user = useDoc<Omit<UserRow, 'id'>>(doc(session.db, 'users', uid), `users/${uid}`);
+  return <>{user.data ? labelOf(user.data) : actorLabel(uid, null)}</>;
+}
+
 function Actions({ session, i }: { session: Session; i: IncidentDoc }) {
   const { states, send, busy } = useUpdates(session, i.id);
+  // The commander is picked from the people who have a profile (users/{uid}).
+  const people = useQuery<UserRow>(query(collection(session.db, 'users'), limit(500)), 'users');
+  const choices = [...people.data].sort((a, b) => labelOf(a).localeCompare(labelOf(b)));
   const [message, setMessage] = useState('');
   const [sev, setSev] = useState<string>(i.severity ?? 'SEV3');
   const [commander, setCommander] = useState('');
@@ -210,8 +224,16 @@ function Actions({ session, i }: { session: Session; i: IncidentDoc }) {
         }}
       >
         <div class="field">
-          <label for="action-commander">Commander (uid)</label>
-          <input id="action-commander" type="text" value={commander} disabled={viewer} maxLength={128} onInput={(e) => setCommander(e.currentTarget.value)} />
+          <label for="action-commander">Commander</label>
+          <select id="action-commander" value={commander} disabled={viewer} onChange={(e) => setCommander(e.currentTarget.value)}>
+            <option value="">{people.loading ? 'Loading people…' : choices.length ? 'Pick someone' : 'Nobody has a profile yet'}</option>
+            {choices.map((u) => (
+              <option key={u.id} value={u.id}>
+                {labelOf(u)}
+                {u.id === session.user.uid ? ' (you)' : ''}
+              </option>
+            ))}
+          </select>
         </div>
         <button type="submit" disabled={viewer || busy('assign_commander') || !commander.trim()} title={title}>
           Assign commander
@@ -265,6 +287,83 @@ function Timeline({ session, id }: { session: Session; id: string }) {
           </li>
         ))}
       </ol>
+    </Section>
+  );
+}
+
+const CHANNEL_NAMES: Record<string, string> = { slack: 'Slack DM', email: 'email', sms: 'SMS', voice: 'voice call', push: 'web push' };
+const channelName = (c: string | null) => (c ? (CHANNEL_NAMES[c] ?? c) : null);
+
+/** Who was paged, on which channel, with what result, and who acknowledged (pages/, paging/ and the timeline). */
+function Paging({ session, id }: { session: Session; id: string }) {
+  const pages = useQuery<PageRow>(query(collection(session.db, 'incidents', id, 'pages'), limit(500)), `pages/${id}`);
+  const cycles = useQuery<EscalationRow>(query(collection(session.db, 'incidents', id, 'paging'), limit(50)), `paging/${id}`);
+  const acks = useQuery<TimelineRow>(query(collection(session.db, 'incidents', id, 'timeline'), where('type', '==', 'status_changed'), limit(200)), `timeline-status/${id}`);
+  const people = useQuery<UserRow>(query(collection(session.db, 'users'), limit(500)), 'users');
+  const users = new Map(people.data.map((u) => [u.id, u]));
+  const who = (actor: string) => (actor === session.user.uid ? 'you' : users.has(actor) ? personLabel(actor, users) : actorLabel(actor, session.user.uid));
+  const paged = pagedPeople(pages.data);
+  const counts = channelCounts(pages.data);
+  const acked = acknowledgements(acks.data);
+  const state = escalationWords(cycles.data, (policyId) => ONCALL.escalationPolicies[policyId]?.levels.length ?? null);
+  const loading = pages.loading || cycles.loading;
+  return (
+    <Section title="Paging" id="paging">
+      <ErrorNote error={pages.error ?? cycles.error ?? acks.error} />
+      {state && <p data-testid="paging-state">{state}</p>}
+      {acked.length > 0 && (
+        <p data-testid="paging-acknowledged">
+          Acknowledged by{' '}
+          {acked.map((a, n) => (
+            <span key={n}>
+              {n > 0 ? '; ' : ''}
+              <strong>{who(a.actor)}</strong>
+              {a.via ? ` (${channelName(a.via)})` : ''} {formatDateTime(a.at)}
+            </span>
+          ))}
+        </p>
+      )}
+      {!loading && paged.length === 0 ? (
+        <Empty>{state ? 'Nobody has been paged.' : 'This incident pages nobody (config/oncall.yaml page.severities).'}</Empty>
+      ) : (
+        <>
+          <p class="muted small" data-testid="paging-counts">
+            {Object.entries(counts)
+              .map(([c, by]) => `${channelName(c)}: ${Object.entries(by).map(([st, n]) => `${n} ${st}`).join(', ')}`)
+              .join(' · ')}
+          </p>
+          <table class="list" aria-label="Pages">
+            <thead>
+              <tr>
+                <th scope="col">Who</th>
+                <th scope="col">Level</th>
+                <th scope="col">Channel</th>
+                <th scope="col">Result</th>
+                <th scope="col">When</th>
+              </tr>
+            </thead>
+            <tbody>
+              {paged.flatMap((p) =>
+                p.attempts.map((a, n) => (
+                  <tr key={a.id} data-testid="page-row">
+                    <td>{n === 0 ? <strong>{who(p.uid)}</strong> : ''}</td>
+                    <td class="num">{n === 0 ? `${p.level + 1}${p.round > 0 ? ` (round ${p.round + 1})` : ''}${p.cycle > 0 ? ` · cycle ${p.cycle + 1}` : ''}` : ''}</td>
+                    <td>
+                      {channelName(a.channel)}
+                      {a.to && <div class="muted small">{a.to}</div>}
+                    </td>
+                    <td>
+                      <span class={`badge page-${a.status}`}>{a.status === 'acknowledged' && a.via ? `acknowledged (${channelName(a.via)})` : a.status}</span>
+                      {a.error && <div class="error small">{a.error}</div>}
+                    </td>
+                    <td>{formatDateTime(a.at)}</td>
+                  </tr>
+                )),
+              )}
+            </tbody>
+          </table>
+        </>
+      )}
     </Section>
   );
 }

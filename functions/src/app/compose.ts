@@ -1,5 +1,6 @@
 // The composition root: the use cases' ports bound to Firestore, Cloud Tasks
 // and the clock, for the triggers. Tests pass their own (test/support/memoryStore.ts).
+import { randomBytes } from 'node:crypto';
 import { pipelineConfig } from '../adapters/configFiles';
 import { firestoreIncidentStore } from '../adapters/incidentStore';
 import { log } from '../adapters/logs';
@@ -8,8 +9,12 @@ import { slackClient } from '../adapters/slack';
 import { loadRunbooks } from '../adapters/runbookFiles';
 import { newId } from '../adapters/store';
 import { enqueueTask } from '../adapters/tasks';
+import { firestorePaging } from '../adapters/pagingStore';
+import { slackDirectMessages } from '../adapters/slackDm';
+import { twilioPhone, type TwilioSettings } from '../adapters/twilio';
 import type { IngestDeps } from './ingestAlerts';
 import type { OutboxDeps } from './outbox';
+import type { NotifyDeps, PagingDeps } from './paging';
 import type { SlackSettings } from './slackDelivery';
 import { type Deps, systemClock } from './ports';
 import { storeRejected } from './rejected';
@@ -39,4 +44,35 @@ export function ingestDeps(): IngestDeps {
 /** The outbox's ports: Firestore storage, Slack with these settings, Cloud Tasks. */
 export function outboxDeps(settings: SlackSettings): OutboxDeps {
   return { ...deps(), outbox: firestoreOutbox, settings, slackConfig: pipelineConfig().slack, slack: (token) => slackClient(token, settings.apiUrl) };
+}
+
+/** Paging's ports: the stores, the task queue, config/oncall.yaml and the incident policy. */
+export function pagingDeps(): PagingDeps {
+  const { oncall, policy } = pipelineConfig();
+  return { ...deps(), paging: firestorePaging, oncall, policy };
+}
+
+/** What the page channels need, read from params and secrets by the trigger (null: not set, or a placeholder). */
+export interface PageChannelSettings {
+  slackToken: string | null;
+  slackApiUrl: string;
+  consoleUrl: string;
+  pageLinkSecret: string | null;
+  twilio: { accountSid: string | null; authToken: string | null; apiUrl: string; from: string | null };
+}
+
+/** Paging's ports and its channels: Slack DMs, Twilio, the one-time links. */
+export function notifyDeps(s: PageChannelSettings): NotifyDeps {
+  const t = s.twilio;
+  const missing = [!t.accountSid ? 'TWILIO_ACCOUNT_SID' : null, !t.authToken ? 'TWILIO_AUTH_TOKEN' : null, !t.from ? 'TWILIO_FROM' : null].filter(Boolean);
+  const twilio: TwilioSettings | null = missing.length ? null : { accountSid: t.accountSid as string, authToken: t.authToken as string, apiUrl: t.apiUrl, from: t.from as string };
+  return {
+    ...pagingDeps(),
+    phone: twilio ? twilioPhone(twilio) : null,
+    phoneOff: `${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not set: SMS and voice pages are off`,
+    dm: s.slackToken ? slackDirectMessages(slackClient(s.slackToken, s.slackApiUrl)) : null,
+    dmOff: 'SLACK_BOT_TOKEN is not set: Slack pages are off',
+    links: { consoleUrl: s.consoleUrl, secret: s.pageLinkSecret },
+    nonce: () => randomBytes(9).toString('base64url'),
+  };
 }

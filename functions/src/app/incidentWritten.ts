@@ -4,6 +4,7 @@
 import type { DocumentData } from 'firebase-admin/firestore';
 import type { Postmortem } from '../domain/postmortem';
 import type { DeployRecord } from '../domain/deploys';
+import type { Incident } from '../domain/types';
 import { decode } from '../adapters/firestoreCodec';
 import { log } from '../adapters/logs';
 import { withPolicy } from './compose';
@@ -14,6 +15,7 @@ import { recordDeployStats, recordIncidentStats, statsKeyOfIncident } from './st
 import { reminderTimeZone } from './timeZone';
 
 export async function incidentWritten(incidentId: string, before: DocumentData | null, after: DocumentData | null): Promise<void> {
+  await pageIfNeeded(incidentId, before, after);
   if (resolvedNow(before as { status: never } | null, after as { status: never } | null)) {
     const outcome = await syncPostmortem(incidentId, reminderTimeZone(), withPolicy());
     log.info('postmortem sync', { event: 'postmortem_sync', incidentId, outcome });
@@ -40,4 +42,19 @@ export async function postmortemWritten(incidentId: string, before: DocumentData
   const edited = [...keys].some((k) => !DERIVED.has(k) && JSON.stringify(before?.[k]) !== JSON.stringify(after[k]));
   if (!edited) return;
   await postmortemEdited(incidentId, before ? decode<Postmortem>(before) : null, reminderTimeZone());
+}
+
+/** Paging starts when an incident opens, reopens, or rises to a paged severity unacknowledged (app/paging.ts). */
+async function pageIfNeeded(incidentId: string, before: DocumentData | null, after: DocumentData | null): Promise<void> {
+  if (!after || after.status !== 'triggered') return;
+  const { startPaging } = await import('./paging.js');
+  const { pagingDeps } = await import('./compose.js');
+  const of = (d: DocumentData | null) => (d ? decode<Incident>({ rolledUpFor: 0, ...d, id: incidentId }) : null);
+  const deps = pagingDeps();
+  await startPaging(of(before), of(after), deps);
+  if (!before) {
+    // Hand-over chains start with the first incident after a deploy (then each hand-over enqueues the next).
+    const { ensureHandoffs } = await import('./handoff.js');
+    await ensureHandoffs(deps, { throttled: true });
+  }
 }

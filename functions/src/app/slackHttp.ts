@@ -13,6 +13,7 @@ import { OPEN_STATUSES, type Incident } from '../domain/types';
 import { attemptedWhat, FOREIGN_WORKSPACE_TEXT, ROLE_FOR_BUTTONS, roleForCommand, roleRefusalText, type SlackActorRole, type SlackOrigin, workspaceRefusal } from '../domain/slack/access';
 import { parseSlashCommand, USAGE } from '../domain/slack/command';
 import { parseInteraction } from '../domain/slack/interactions';
+import { parseOncallCommand } from '../domain/slack/oncallCommand';
 import { listReply, statusReply } from '../domain/slack/messages';
 import { uidForSlackUser, type SlackConfig } from '../domain/slack/slackConfig';
 import { SLACK_REQUEST_ID_TTL_SECONDS, slackRequestId, verifySlackSignature } from '../domain/slack/signature';
@@ -35,6 +36,8 @@ export interface SlackHttpSettings {
   teamId: string | null;
   /** SLACK_APP_ID: the only app served; null = not checked. */
   appId: string | null;
+  /** PAGE_LINK_SECRET, for the calendar feed link of `/incident oncall <schedule>` (slackCommands only). */
+  pageLinkSecret?: string | null;
 }
 
 /** How long a Slack user's uid, and a uid's role, are remembered: a changed role applies within a minute. */
@@ -204,6 +207,8 @@ export async function handleSlackCommand(req: HttpRequestLike, settings: SlackHt
   const form = new URLSearchParams(req.rawBody.toString('utf8'));
   if (foreign({ teamId: form.get('team_id'), appId: form.get('api_app_id') }, settings)) return ephemeral(FOREIGN_WORKSPACE_TEXT);
   if (!(await firstDelivery(req, 'command', now))) return NOTHING;
+  const oncall = parseOncallCommand(form.get('text'));
+  if (oncall) return (await import('./slackOncall.js')).serveOncallCommand(oncall, form.get('user_id') ?? '', settings, now, { whoIs, actorForSlackUser });
   const cmd = parseSlashCommand(form.get('text'));
   const channelId = form.get('channel_id') ?? '';
   const userId = form.get('user_id') ?? '';

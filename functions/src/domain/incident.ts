@@ -9,6 +9,7 @@ import { type DecideResult, type Decision, noChange, stamp, type StampedEffect }
 import { deployTimelineMessage, mergeDeploys } from './deploys';
 import { ACTION_TARGET, type IncidentPolicy, isOpen, moveTo, postmortemRequired, type StatusAction, TRANSITIONS, transitionRejection, withinReopenWindow } from './lifecycle';
 import { alertsChangedEffect } from './outbox';
+import { type PagingCommand, pagingEntries } from './paging';
 import type { RunbookChecklistItem } from './runbooks';
 import { type Actor, type DeployRef, type Effect, type Incident, type Link, type NormalizedAlert, type RoutingHints, type Severity, severityRank, SYSTEM, type TimelineEntry } from './types';
 
@@ -43,9 +44,12 @@ export interface OpenCommand {
 }
 
 /** Commands from people (through status updates) and from the pipeline itself. */
+/** Where a status change came from, named on its timeline entry (`data.via`): console, slack, email, sms, voice, push, postmortem. */
+export type Via = string;
+
 export type IncidentCommand =
   | OpenCommand
-  | { action: 'acknowledge' | 'mitigate' | 'resolve' | 'reopen'; actor: Actor; message?: string | null }
+  | { action: 'acknowledge' | 'mitigate' | 'resolve' | 'reopen'; actor: Actor; message?: string | null; via?: Via | null }
   | { action: 'close'; actor: Actor; message?: string | null; postmortemStatus: PostmortemStatus | null }
   | { action: 'set_severity'; actor: Actor; severity: Severity; message?: string | null }
   | { action: 'assign_commander'; actor: Actor; commander: string; message?: string | null }
@@ -62,7 +66,9 @@ export type IncidentCommand =
   /** A deploy of the incident's service landed while it was open. */
   | { action: 'deploy_linked'; deploy: DeployRef }
   /** The incident's Slack channel exists. */
-  | { action: 'channel_created'; channelId: string; name: string };
+  | { action: 'channel_created'; channelId: string; name: string }
+  /** Paging: a level paged, a person's channels answered, the escalation ran out (domain/paging.ts). */
+  | PagingCommand;
 
 export interface DecideContext {
   now: Date;
@@ -91,13 +97,17 @@ function done(d: Draft, ctx: DecideContext): Decision {
 /** Alerts beyond this count in one incident no longer get a timeline entry each. */
 export const ALERT_TIMELINE_LIMIT = 20;
 
-function statusChange(incident: Incident, to: Incident['status'], actor: Actor, now: Date, why: string | null, type = 'status_changed'): Draft {
+/** Channels a page arrives on: an acknowledgement from one of them says so in its message too. */
+const PAGE_CHANNELS = new Set(['email', 'sms', 'voice', 'push']);
+
+function statusChange(incident: Incident, to: Incident['status'], actor: Actor, now: Date, why: string | null, type = 'status_changed', via: Via | null = null): Draft {
   const from = incident.status;
   const by = actor === SYSTEM ? '' : ` by ${actor}`;
-  const message = `${from} → ${to}${by}${why ? `: ${why}` : ''}`;
+  const channel = via && PAGE_CHANNELS.has(via) ? ` (${via})` : '';
+  const message = `${from} → ${to}${by}${channel}${why ? `: ${why}` : ''}`;
   return {
     incident: moveTo(incident, to, actor, now),
-    timeline: [entry(now, type, actor, message, { from, to, ...(why ? { reason: why } : {}) })],
+    timeline: [entry(now, type, actor, message, { from, to, ...(why ? { reason: why } : {}), ...(via ? { via } : {}) })],
     effects: [{ kind: 'status_changed', from, to, actor, reason: why }],
   };
 }
@@ -161,7 +171,7 @@ function statusCommand(incident: Incident, c: Extract<IncidentCommand, { action:
     const state = c.postmortemStatus ? `it is ${c.postmortemStatus.replace('_', ' ')}` : 'it has not been written yet';
     return `cannot close a ${incident.severity} incident before its postmortem is published: ${state}`;
   }
-  return statusChange(incident, to, c.actor, ctx.now, c.message ?? null);
+  return statusChange(incident, to, c.actor, ctx.now, c.message ?? null, 'status_changed', 'via' in c ? (c.via ?? null) : null);
 }
 
 function rolledUp(incident: Incident, c: Extract<IncidentCommand, { action: 'counts_rolled_up' }>, ctx: DecideContext): Draft | string {
@@ -292,6 +302,13 @@ function decideDraft(incident: Incident, command: Exclude<IncidentCommand, OpenC
         timeline: [entry(now, 'deploy_linked', SYSTEM, deployTimelineMessage(d, incident.createdAt), { deployId: d.id, version: d.version, service: d.service })],
         effects: [{ kind: 'deploy_linked', deploy: d }],
       };
+    }
+
+    case 'page_level':
+    case 'page_outcome':
+    case 'escalation_exhausted': {
+      const timeline = pagingEntries(incident, command, now);
+      return typeof timeline === 'string' ? timeline : { incident, timeline, effects: [], unchanged: true };
     }
 
     case 'channel_created': {

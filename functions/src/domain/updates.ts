@@ -17,7 +17,8 @@ export const statusUpdateSchema = z.object({
   message: z.string().trim().max(5000).optional(),
   step: z.string().trim().min(1).optional(),
   done: z.boolean().optional(),
-  via: z.string().optional(),
+  /** Where the update came from: console, slack, email, sms, voice, push, postmortem (the pipeline's own are written with the Admin SDK). */
+  via: z.string().trim().min(1).max(40).optional(),
 });
 
 export type StatusUpdate = z.infer<typeof statusUpdateSchema>;
@@ -44,7 +45,7 @@ export function commandOf(u: StatusUpdate, ctx: UpdateContext): IncidentCommand 
     case 'mitigate':
     case 'resolve':
     case 'reopen':
-      return { action: u.action, actor, message };
+      return { action: u.action, actor, message, ...(u.via ? { via: u.via } : {}) };
     case 'close':
       return { action: 'close', actor, message, postmortemStatus: ctx.postmortemStatus };
     case 'set_severity':
