@@ -1,7 +1,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { addDoc, collection, deleteDoc, doc, limit, query, serverTimestamp, Timestamp, where } from 'firebase/firestore';
 import { MAX_OVERRIDE_SECONDS } from '../../../functions/src/domain/oncall';
-import { parseDurationText } from '../../../functions/src/domain/duration';
+import { parseDuration } from '../../../functions/src/domain/duration';
 import { Empty, ErrorNote, Section, VIEWER_TITLE } from '../components/ui';
 import { useNow, useQuery, useSession } from '../hooks';
 import { explainError, formatDateTime } from '../lib/format';
@@ -126,7 +126,7 @@ function OverrideForm({ users }: { users: UserRow[] }) {
 
   async function save(e: Event) {
     e.preventDefault();
-    const seconds = parseDurationText(duration);
+    const seconds = parseDuration(duration);
     const from = new Date(start);
     if (!seconds || seconds > MAX_OVERRIDE_SECONDS || Number.isNaN(from.getTime())) return setState({ kind: 'error', text: 'Pick a start and a duration of at most 31 days.' });
     setState({ kind: 'saving' });

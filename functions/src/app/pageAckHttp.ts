@@ -12,7 +12,8 @@
 import type { Request } from 'firebase-functions/v2/https';
 import type { Response } from 'express';
 import { CHANNELS, type Channel } from '../domain/notificationRules';
-import { parseVoiceDigits, type SmsReplyOutcome, smsReplyTwiml, type VoiceOutcome, voiceReplyTwiml, escapeHtml } from '../domain/pageMessages';
+import { parseVoiceDigits, type SmsReplyOutcome, smsReplyTwiml, type VoiceOutcome, voiceReplyTwiml } from '../domain/pageMessages';
+import { escapeHtml } from '../domain/markup';
 import { verifyPageToken } from '../domain/pageToken';
 import { parseSmsReply, resolveSmsAck } from '../domain/smsReplies';
 import { header } from '../domain/auth';
