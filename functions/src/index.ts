@@ -17,3 +17,4 @@ export { statusFeed } from './triggers/statusFeed';
 export { statusSubscribe } from './triggers/statusSubscribe';
 export { statusConfirm } from './triggers/statusConfirm';
 export { statusUnsubscribe } from './triggers/statusUnsubscribe';
+export { statusCadence } from './triggers/statusCadence';

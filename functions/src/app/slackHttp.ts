@@ -25,6 +25,7 @@ import { slackClient } from '../adapters/slack';
 import { queueNotice } from '../adapters/outbox';
 import { col, updatesCol } from '../adapters/store';
 import type { HttpRequestLike, HttpResult } from './alertWebhook';
+import { slackStatusPageCommand } from './slackStatusPage';
 
 export interface SlackHttpSettings {
   signingSecret: string | null;
@@ -204,6 +205,7 @@ export async function handleSlackCommand(req: HttpRequestLike, settings: SlackHt
   const form = new URLSearchParams(req.rawBody.toString('utf8'));
   if (foreign({ teamId: form.get('team_id'), appId: form.get('api_app_id') }, settings)) return ephemeral(FOREIGN_WORKSPACE_TEXT);
   if (!(await firstDelivery(req, 'command', now))) return NOTHING;
+  const statusPageReply = await slackStatusPageCommand(form, { now, whoIs: (u) => whoIs(u, settings), incidentOfChannel, writeUpdate }); if (statusPageReply) return statusPageReply;
   const cmd = parseSlashCommand(form.get('text'));
   const channelId = form.get('channel_id') ?? '';
   const userId = form.get('user_id') ?? '';

@@ -40,12 +40,26 @@ export interface IncidentPolicy {
   reopenWindowMinutes: number;
   /** Resolve an incident by itself when every one of its alerts has resolved. */
   autoResolve: boolean;
+  /** Public status page updates: which severities need a second responder's approval, and the update cadence (absent: none, none). */
+  statusPage?: StatusPagePolicy;
 }
 
-export const DEFAULT_INCIDENT_POLICY: IncidentPolicy = { postmortemRequiredFor: ['SEV1', 'SEV2'], reopenWindowMinutes: 30, autoResolve: true };
+export interface StatusPagePolicy {
+  approvalFor: Severity[];
+  cadenceMinutes: Partial<Record<Severity, number>>;
+}
 
-export function incidentPolicy(policy: Pick<Policy, 'postmortem' | 'reopenWindowMinutes' | 'autoResolve'>): IncidentPolicy {
-  return { postmortemRequiredFor: policy.postmortem.requiredFor, reopenWindowMinutes: policy.reopenWindowMinutes, autoResolve: policy.autoResolve };
+export const DEFAULT_STATUS_PAGE_POLICY: StatusPagePolicy = { approvalFor: [], cadenceMinutes: { SEV1: 30, SEV2: 30 } };
+
+export const DEFAULT_INCIDENT_POLICY: IncidentPolicy = { postmortemRequiredFor: ['SEV1', 'SEV2'], reopenWindowMinutes: 30, autoResolve: true, statusPage: DEFAULT_STATUS_PAGE_POLICY };
+
+export function incidentPolicy(policy: Pick<Policy, 'postmortem' | 'reopenWindowMinutes' | 'autoResolve'> & Partial<Pick<Policy, 'statusPage'>>): IncidentPolicy {
+  return {
+    postmortemRequiredFor: policy.postmortem.requiredFor,
+    reopenWindowMinutes: policy.reopenWindowMinutes,
+    autoResolve: policy.autoResolve,
+    ...(policy.statusPage ? { statusPage: policy.statusPage } : {}),
+  };
 }
 
 export const postmortemRequired = (severity: Severity, policy: Pick<IncidentPolicy, 'postmortemRequiredFor'>) => policy.postmortemRequiredFor.includes(severity);
