@@ -7,8 +7,10 @@ import { Empty, ErrorNote, Result, Section, SevBadge, StatusBadge, VIEWER_TITLE 
 import { type Session, useDoc, useNow, useQuery, useSession } from '../hooks';
 import { actorLabel, formatAge, formatDateTime, safeUrl, since, toDate } from '../lib/format';
 import { type IncidentRow, sortTimeline, type TimelineRow } from '../lib/incidents';
+import { offersClosingMessage, type StatusPageDoc } from '../lib/publicUpdates';
 import { hrefOf } from '../lib/route';
 import { useUpdates } from '../updates';
+import { StatusPublishing } from './StatusPublishing';
 
 interface LinkDoc {
   title?: string;
@@ -39,6 +41,7 @@ interface IncidentDoc extends IncidentRow {
   severitySource?: string;
   reopenCount?: number;
   postmortemRequired?: boolean;
+  statusPage?: StatusPageDoc | null;
 }
 interface AlertDoc {
   status?: string;
@@ -60,6 +63,8 @@ interface StepDoc {
   doneBy?: string | null;
   doneAt?: unknown;
 }
+
+const allowedMove = (from: IncidentStatus | undefined, to: IncidentStatus) => (from ? TRANSITIONS[from].includes(to) : false);
 
 const STATUS_ACTIONS = [
   { action: 'acknowledge', label: 'Acknowledge', to: 'acknowledged' },
@@ -98,6 +103,7 @@ export function IncidentPage({ id }: { id: string }) {
       <div class="columns">
         <div class="col">
           <Actions session={session} i={i} />
+          <StatusPublishing session={session} incident={i} now={now} />
           <Timeline session={session} id={id} />
         </div>
         <div class="col">
@@ -194,7 +200,9 @@ function Actions({ session, i }: { session: Session; i: IncidentDoc }) {
   const [sev, setSev] = useState<string>(i.severity ?? 'SEV3');
   const [commander, setCommander] = useState('');
   const [note, setNote] = useState('');
+  const [closing, setClosing] = useState('');
   const viewer = !session.canRespond;
+  const offerClosing = offersClosingMessage(i.statusPage) && allowedMove(i.status, 'resolved');
   const title = viewer ? VIEWER_TITLE : undefined;
   const allowed = (to: IncidentStatus) => (i.status ? TRANSITIONS[i.status].includes(to) : false);
 
@@ -210,7 +218,14 @@ function Actions({ session, i }: { session: Session; i: IncidentDoc }) {
               disabled={viewer || busy(a.action)}
               title={title ?? (allowed(a.to) ? `Move the incident to ${a.to}` : `Not a move from ${i.status ?? 'this status'}: the pipeline will say why`)}
               aria-describedby={`result-${a.action}`}
-              onClick={() => void send(a.action, { message: message.trim() }).then((ok) => ok && setMessage(''))}
+              onClick={() => {
+                const publicMessage = a.action === 'resolve' && offerClosing ? closing.trim() : '';
+                void send(a.action, { message: message.trim(), publicMessage }).then((ok) => {
+                  if (!ok) return;
+                  setMessage('');
+                  if (publicMessage) setClosing('');
+                });
+              }}
             >
               {a.label}
             </button>
@@ -222,6 +237,12 @@ function Actions({ session, i }: { session: Session; i: IncidentDoc }) {
         <label for="action-message">Message (optional, sent with the status change)</label>
         <input id="action-message" type="text" value={message} disabled={viewer} maxLength={5000} onInput={(e) => setMessage(e.currentTarget.value)} />
       </div>
+      {offerClosing && (
+        <div class="field wide">
+          <label for="closing-message">Closing public message (optional, published with Resolve: the status page shows the incident resolved)</label>
+          <textarea id="closing-message" rows={2} value={closing} disabled={viewer} maxLength={5000} onInput={(e) => setClosing(e.currentTarget.value)} />
+        </div>
+      )}
       <form
         class="inline"
         onSubmit={(e) => {
