@@ -93,7 +93,10 @@ async function drain(incidentId: string, deps: OutboxDeps): Promise<void> {
 async function beyondSlack(id: string, n: NotificationDoc, deps: OutboxDeps): Promise<'done' | 'wait'> {
   if (!hasPartBeyondSlack(n) || BEYOND_SLACK_STEP in (n.progress ?? {})) return 'done';
   try {
-    if (!deps.stakeholders) throw new Error('this delivery has no status page or mail settings (app/compose.ts outboxDeps)');
+    if (!deps.stakeholders) {
+      if (n.kind !== 'status_published') return 'done'; // no mail lists to reach
+      throw new Error('this delivery has no status page settings (app/compose.ts outboxDeps): the public update cannot be published');
+    }
     const loaded = await deps.store.incident(n.incidentId);
     if (!loaded) return 'done'; // the Slack part fails it with the reason
     await deliverBeyondSlack(id, n, loaded.incident, { ...deps.stakeholders, outbox: deps.outbox });

@@ -34,7 +34,7 @@ export interface StakeholderDeps {
   statusPageUrl: string;
 }
 
-/** Whether a notification of this kind has a part beyond Slack. */
+/** Whether a notification may have a part beyond Slack: a public update, or a stakeholder event (which has one when its severity has email lists). */
 export function hasPartBeyondSlack(n: Pick<NotificationDoc, 'kind' | 'effect'>): boolean {
   return n.kind === 'status_published' || stakeholderEventOf(n.effect as Effect) !== null;
 }
@@ -91,15 +91,6 @@ export function summaryFor(incident: Incident, event: StakeholderEvent, deps: Pi
   });
 }
 
-/** The stakeholder email lists of the event's severities: one mail each, with ids from the notification. */
-async function stakeholderEmails(notificationId: string, incident: Incident, event: StakeholderEvent, deps: StakeholderDeps): Promise<number> {
-  const { emails } = stakeholdersFor(deps.slackConfig, incident, event);
-  if (emails.length === 0) return 0;
-  const created = await deps.mail.create(stakeholderMails(summaryFor(incident, event, deps, deps.clock.now()), emails, notificationId));
-  log.info('stakeholder summary mailed', { event: 'stakeholder_mailed', incidentId: incident.id, notificationId, kind: event.kind, emails: emails.length, created });
-  return created;
-}
-
 /**
  * Runs the notification's part beyond Slack once: returns quickly when it has
  * none or it is done, throws when a piece failed (the caller retries the
@@ -108,10 +99,16 @@ async function stakeholderEmails(notificationId: string, incident: Incident, eve
 export async function deliverBeyondSlack(notificationId: string, n: NotificationDoc, incident: Incident, deps: StakeholderDeps & { outbox: OutboxStore }): Promise<void> {
   if (!hasPartBeyondSlack(n) || BEYOND_SLACK_STEP in (n.progress ?? {})) return;
   const effect = n.effect as Effect;
+  const event = stakeholderEventOf(effect);
+  const emails = event ? stakeholdersFor(deps.slackConfig, incident, event).emails : [];
+  if (effect.kind !== 'status_published' && emails.length === 0) return; // nothing beyond Slack: no step to record
   let done: Record<string, unknown> = {};
   if (effect.kind === 'status_published') done = await publishEffect(notificationId, incident, effect, deps);
-  const event = stakeholderEventOf(effect);
-  if (event) done = { ...done, stakeholderMails: await stakeholderEmails(notificationId, incident, event, deps) };
+  if (event && emails.length) {
+    const created = await deps.mail.create(stakeholderMails(summaryFor(incident, event, deps, deps.clock.now()), emails, notificationId));
+    log.info('stakeholder summary mailed', { event: 'stakeholder_mailed', incidentId: incident.id, notificationId, kind: event.kind, emails: emails.length, created });
+    done = { ...done, stakeholderMails: created };
+  }
   n.progress = { ...(n.progress ?? {}), [BEYOND_SLACK_STEP]: done };
   await deps.outbox.recordStep(notificationId, BEYOND_SLACK_STEP, done);
 }
