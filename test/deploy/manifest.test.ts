@@ -85,6 +85,7 @@ const DEPLOYED = [
   'runDrill',
   'slackCommands',
   'slackInteractions',
+  'statusCadence',
   'statusConfirm',
   'statusFeed',
   'statusSubscribe',
