@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { slackStatusPageCommand, type SlackCommandContext } from '../../functions/src/app/slackStatusPage';
 import { decide, isRejected } from '../../functions/src/domain/incident';
 import { DEFAULT_INCIDENT_POLICY, type IncidentPolicy } from '../../functions/src/domain/lifecycle';
+import { policySchema } from '../../functions/src/domain/policy';
 import { checkCadence, resolvePublicUpdate } from '../../functions/src/domain/publicUpdates';
+import { parseYaml } from '../../functions/src/domain/yamlConfig';
 import { parseStatusPageCommand, STATUS_PAGE_USAGE } from '../../functions/src/domain/slack/statusPageCommand';
 import { applyPublicUpdate, type StatusPageState } from '../../functions/src/domain/statusPage';
 import type { Incident } from '../../functions/src/domain/types';
@@ -73,6 +75,18 @@ describe('publishing decisions', () => {
     expect(d.incident.status).toBe('resolved');
     expect(d.incident.statusPage?.draft).toMatchObject({ phase: 'resolved', message: 'All good.', componentStatus: { checkout: 'operational' }, by: 'uid-b' });
     expect(d.effects.map((e) => e.effect.kind)).toEqual(['status_changed', 'status_drafted']);
+  });
+});
+
+describe('config/policy.yaml statusPage', () => {
+  it('defaults to no approval and a 30-minute cadence for SEV1 and SEV2; a bad value is an error at its line', () => {
+    expect(policySchema.parse({}).statusPage).toEqual({ approvalFor: [], cadenceMinutes: { SEV1: 30, SEV2: 30 } });
+    expect(parseYaml('statusPage:\n  approvalFor: [SEV1]\n  cadenceMinutes: { SEV1: 15 }\n', policySchema, 'config/policy.yaml')).toMatchObject({ ok: true, value: { statusPage: { approvalFor: ['SEV1'], cadenceMinutes: { SEV1: 15 } } } });
+    const bad = parseYaml('autoResolve: true\nstatusPage:\n  approvalFor: [SEV9]\n', policySchema, 'config/policy.yaml');
+    expect(bad.ok).toBe(false);
+    expect(!bad.ok && bad.issues[0]).toMatchObject({ file: 'config/policy.yaml', line: 3 });
+    const typo = parseYaml('statusPage:\n  cadenceMinutes: { SEV1: -5 }\n', policySchema, 'config/policy.yaml');
+    expect(!typo.ok && typo.issues[0]?.line).toBe(2);
   });
 });
 
