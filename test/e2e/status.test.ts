@@ -15,6 +15,7 @@
 // Firestore emulator by itself (Hosting's /__/firebase/init.js).
 import fs from 'node:fs';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { initializeTestEnvironment, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
 import firebase from 'firebase/compat/app';
 import 'firebase/compat/firestore';
@@ -167,6 +168,7 @@ describe('public status page', { timeout: 180_000 }, () => {
     await page.goto(`${HOSTING}/status`);
     await shows(page, 'The cause is identified: a faulty release. We are rolling it back.');
     await page.locator('body[data-state="ready"]').waitFor();
+    console.log(`status page: rendered with its data at most ${Math.round(Number(await page.evaluate('performance.now()')))} ms after the navigation started (functions down)`);
 
     expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Example Shop status');
     expect(await page.locator('#overall').textContent()).toBe('Partial outage');
@@ -259,6 +261,49 @@ describe('public status page', { timeout: 180_000 }, () => {
     expect(await page.locator('noscript').count()).toBe(1);
     expect(await page.locator('#subscribe').getByRole('link', { name: 'Atom feed' }).getAttribute('href')).toBe('/status/feed.xml');
     expect(requests.some((r) => r.includes('/documents/'))).toBe(false);
+  });
+
+  it('the first paint needs no framework and no data: only the page\'s own small script and styles, and the components are painted while Firestore has not answered', async () => {
+    // What each built page references (console/dist, hashed names): the status page's own assets, and the console's.
+    const assetsOf = (file: string) => [...fs.readFileSync(path.join(ROOT, 'console', 'dist', file), 'utf8').matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1] ?? '');
+    const own = assetsOf('status.html');
+    const consoleOnly = assetsOf('index.html').filter((a) => !own.includes(a));
+    expect(own.filter((a) => a.endsWith('.js')).length).toBeGreaterThan(0);
+    expect(consoleOnly.filter((a) => a.endsWith('.js')).length).toBeGreaterThan(0);
+
+    const { page, requests } = await visitor();
+    // Firestore's answers are held until the paint has been checked.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    await page.route((url) => url.pathname.includes('/documents/'), async (route) => {
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.goto(`${HOSTING}/status`);
+      const fcp = Number(await (await page.waitForFunction("performance.getEntriesByName('first-contentful-paint')[0]?.startTime ?? 0")).jsonValue());
+      expect(fcp).toBeGreaterThan(0);
+      expect(await page.locator('body').getAttribute('data-state')).toBe('loading');
+      expect(await page.locator('#components h3').allTextContents()).toEqual(['Website', 'Search', 'Checkout', 'Payments', 'Invoices and billing']);
+      expect(await page.getByRole('heading', { level: 1 }).isVisible()).toBe(true);
+
+      // Its scripts are its own: none of the console's bundle (Preact, the Firebase SDK) is downloaded.
+      const assets = [...new Set(requests.map((r) => new URL(r.split(' ')[1] ?? '')).filter((u) => u.origin === HOSTING && u.pathname.startsWith('/assets/')).map((u) => u.pathname))].sort();
+      expect(assets).toEqual([...own].sort());
+      // The whole page (HTML, scripts, styles) as Hosting sends it compressed.
+      const gz = (p: string) => zlib.gzipSync(fs.readFileSync(path.join(ROOT, 'console', 'dist', p))).length;
+      const raw = (p: string) => fs.statSync(path.join(ROOT, 'console', 'dist', p)).size;
+      const files = ['status.html', ...own.map((a) => a.slice(1))];
+      const weight = { raw: files.reduce((n, f) => n + raw(f), 0), gzip: files.reduce((n, f) => n + gz(f), 0) };
+      const consoleJs = consoleOnly.filter((a) => a.endsWith('.js')).reduce((n, a) => n + gz(a.slice(1)), 0);
+      console.log(`status page: first contentful paint ${Math.round(fcp)} ms with Firestore held; page weight ${weight.raw} B raw, ${weight.gzip} B gzipped (${files.join(', ')}); the console's scripts, not loaded: ${consoleJs} B gzipped`);
+      expect(weight.gzip).toBeLessThan(16_000);
+      expect(weight.gzip * 10).toBeLessThan(consoleJs);
+    } finally {
+      release();
+    }
+    await page.locator('body[data-state="ready"]').waitFor();
+    expect(await page.locator('#overall').textContent()).not.toBe('Checking the current status…');
   });
 
   it('the subscribe form sends a confirmation mail and says so, with the same words for any address', async () => {
