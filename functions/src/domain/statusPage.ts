@@ -256,7 +256,20 @@ export function publicUpdateId(publicId: string, updateId: string): string {
  * one status for all of the incident's components (those it already affects
  * publicly, plus those that cover its service).
  */
-export const componentStatusArgSchema = z.union([componentStatus, z.record(z.string().min(1), componentStatus)]);
+export const componentStatusArgSchema = z.union([componentStatus, z.record(z.string().min(1), componentStatus)], { error: (issue) => componentStatusArgError(issue.input) });
+
+/** Why `componentStatus` is neither one status nor a map of them, naming the value (and the component) at fault. */
+export function componentStatusArgError(input: unknown): string {
+  const statuses = COMPONENT_STATUSES.join(', ');
+  if (typeof input === 'string') return `"${input.slice(0, 40)}" is not a status; give one of ${statuses}, or {componentId: status}`;
+  if (input && typeof input === 'object' && !Array.isArray(input)) {
+    const entries = Object.entries(input as Record<string, unknown>);
+    if (entries.some(([id]) => !id)) return 'a component id cannot be empty';
+    const bad = entries.find(([, v]) => parseComponentStatus(v) === null);
+    if (bad) return `${JSON.stringify(bad[1])?.slice(0, 40) ?? String(bad[1])} (for ${bad[0].slice(0, 40)}) is not a status; give one of ${statuses}`;
+  }
+  return `give one status (${statuses}) or {componentId: status}`;
+}
 export type ComponentStatusArg = z.output<typeof componentStatusArgSchema>;
 
 /** The arguments of a `publish_status` update, for the status update schema. */
