@@ -17,14 +17,18 @@ const here = path.dirname(fileURLToPath(import.meta.url));
  * published. `npm run build` validates the file (the functions' zod schema,
  * errors with file:line) before it builds the console; this only reads it.
  */
-function statusConfig(): { title: string; components: { id: string; name: string; description: string | null }[] } {
+function statusConfig(): { title: string; components: { id: string; name: string; description: string | null; services: string[] }[] } {
   const file = path.join(here, '..', 'config', 'status.yaml');
   const doc = (fs.existsSync(file) ? parse(fs.readFileSync(file, 'utf8')) : null) as { title?: unknown; components?: unknown } | null;
   const text = (v: unknown) => (typeof v === 'string' && v.trim() ? v.trim() : null);
   const components = (Array.isArray(doc?.components) ? doc.components : []) as Record<string, unknown>[];
   return {
     title: text(doc?.title) ?? 'System status',
-    components: components.flatMap((c) => (text(c?.id) ? [{ id: String(c.id), name: text(c.name) ?? String(c.id), description: text(c.description) }] : [])),
+    components: components.flatMap((c) =>
+      text(c?.id)
+        ? [{ id: String(c.id), name: text(c.name) ?? String(c.id), description: text(c.description), services: (Array.isArray(c.services) ? c.services : []).flatMap((x) => (text(x) ? [String(x).trim()] : [])) }]
+        : [],
+    ),
   };
 }
 
@@ -68,7 +72,12 @@ export default defineConfig({
   base: '/',
   publicDir: false,
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
-  define: { __STATUS_CONFIG__: JSON.stringify(status), __ONCALL_CONFIG__: JSON.stringify(oncall) },
+  define: {
+    // The public page gets names only: the services each component covers are internal, so only the console's bundle has them.
+    __STATUS_CONFIG__: JSON.stringify({ title: status.title, components: status.components.map(({ services: _services, ...c }) => c) }),
+    __STATUS_COMPONENTS__: JSON.stringify(status.components.map(({ id, name, services }) => ({ id, name, services }))),
+    __ONCALL_CONFIG__: JSON.stringify(oncall),
+  },
   plugins: [statusPageShell(status)],
   resolve: {
     // Firestore's Pipeline regex engine, unused here (see src/stubs/re2js.ts): saves ~146 kB.

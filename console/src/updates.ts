@@ -19,6 +19,14 @@ export interface UpdateArgs {
   message?: string;
   step?: string;
   done?: boolean;
+  /** publish_status */
+  componentStatus?: string | Record<string, string>;
+  title?: string;
+  phase?: string;
+  /** resolve: the closing public message */
+  publicMessage?: string;
+  /** approve_status: the draft seen */
+  draft?: string;
 }
 
 /** How long before "waiting" says the pipeline may not be running. */

@@ -25,3 +25,4 @@ export { pageAck } from './triggers/pageAck';
 export { twilioSms } from './triggers/twilioSms';
 export { pageVoice } from './triggers/pageVoice';
 export { oncallCalendar } from './triggers/oncallCalendar';
+export { statusCadence } from './triggers/statusCadence';

@@ -8,6 +8,7 @@
 //
 // POST /  {fn, id, data, at}   201 kept, 409 the id is already kept or sent
 // GET  /  {pending, sent, failed}
+// GET  /tasks  [{fn, id, at}]   the tasks it keeps, soonest first (tests check what was scheduled)
 import http from 'node:http';
 
 const REGION = 'us-central1';
@@ -20,6 +21,7 @@ const EMULATED_SERVICE_ACCOUNT = 'emulated-service-acct@email.com';
  */
 export async function startTaskTimer({ tasksHost, projectId, log = () => {} }) {
   const kept = new Map(); // key → timeout handle
+  const keptTasks = new Map(); // key → {fn, id, at}
   const seen = new Set(); // every key ever accepted: task ids deduplicate forever, as Cloud Tasks' names do
   const stats = { pending: 0, sent: 0, failed: 0, duplicates: 0 };
 
@@ -65,6 +67,7 @@ export async function startTaskTimer({ tasksHost, projectId, log = () => {} }) {
     }
     seen.add(key);
     stats.pending++;
+    keptTasks.set(key, { fn: task.fn, id: task.id, at: task.at });
     const fire = async () => {
       // A timer may fire a millisecond early: never hand a task over before its time.
       if (Date.now() < task.at) {
@@ -72,6 +75,7 @@ export async function startTaskTimer({ tasksHost, projectId, log = () => {} }) {
         return;
       }
       kept.delete(key);
+      keptTasks.delete(key);
       stats.pending--;
       if (await enqueueOnEmulator(task)) stats.sent++;
       else stats.failed++;
@@ -83,7 +87,8 @@ export async function startTaskTimer({ tasksHost, projectId, log = () => {} }) {
   const server = http.createServer((req, res) => {
     if (req.method === 'GET') {
       res.writeHead(200, { 'Content-Type': 'application/json' });
-      res.end(JSON.stringify(stats));
+      const list = req.url === '/tasks' ? [...keptTasks.values()].sort((a, b) => a.at - b.at) : null;
+      res.end(JSON.stringify(list ?? stats));
       return;
     }
     if (req.method !== 'POST') {
@@ -118,6 +123,7 @@ export async function startTaskTimer({ tasksHost, projectId, log = () => {} }) {
       new Promise((resolve) => {
         for (const h of kept.values()) clearTimeout(h);
         kept.clear();
+        keptTasks.clear();
         server.closeAllConnections?.();
         server.close(() => resolve());
       }),

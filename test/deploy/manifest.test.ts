@@ -92,6 +92,7 @@ const DEPLOYED = [
   'runDrill',
   'slackCommands',
   'slackInteractions',
+  'statusCadence',
   'statusConfirm',
   'statusFeed',
   'statusSubscribe',

@@ -19,7 +19,8 @@ import { planPostmortem } from '../../functions/src/domain/postmortem';
 import { bucketId } from '../../functions/src/domain/stats';
 import type { TimelineEntry } from '../../functions/src/domain/types';
 import { requireTool } from '../support/tools.mjs';
-import { db, postAlert, unique, waitFor, waitForIncident } from '../support/emulator';
+import { publicIdFor } from '../../functions/src/domain/statusPage';
+import { db, postAlert, SECRETS, unique, waitFor, waitForIncident } from '../support/emulator';
 import { at, incident as incidentFixture, T0 } from '../support/factories';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -175,6 +176,34 @@ describe('responder console', { timeout: 180_000 }, () => {
     await page.getByRole('button', { name: 'Take command' }).click();
     await shows(page.getByTestId('incident-commander'), 'you');
     expect((await db().doc(`incidents/${id}`).get()).get('commander')).toBe(users.get('responder')?.uid);
+  });
+
+  it('a responder publishes to the status page from the incident page, then resolves with the closing public message', async () => {
+    const { id } = await openIncident();
+    const page = await signedIn('responder', `#/incidents/${id}`);
+    const card = page.getByRole('region', { name: 'Status page' });
+    await shows(card.getByTestId('status-page-state'), 'Not on the public status page');
+    // The resolve offers no closing message before the incident is on the page.
+    expect(await page.getByLabel(/^Closing public message/).count()).toBe(0);
+
+    await card.getByLabel('Public message (what customers read)').fill('Some orders fail at checkout. We are rolling back.');
+    await card.getByLabel('Public title (optional)').fill('Orders fail');
+    await card.getByLabel('Phase').selectOption('identified');
+    await card.getByLabel('Checkout', { exact: true }).selectOption('partial_outage');
+    await card.getByRole('button', { name: 'Publish to status page' }).click();
+    await shows(card.getByRole('status'), 'Done');
+    await shows(card.getByTestId('status-page-state'), 'On the public status page: Identified · Checkout: Partial outage. 1 update');
+    await shows(page.getByTestId('timeline'), 'public update published: identified, checkout: partial outage');
+    const publicRef = db().doc(`statusPage/summary/incidents/${publicIdFor(SECRETS.STATUS_LINK_SECRET, id)}`);
+    await waitFor(async () => (await publicRef.get()).get('title') === 'Orders fail', 'the public incident', EXPECT_MS);
+
+    await page.getByLabel(/^Closing public message/).fill('Orders go through normally again.');
+    await page.getByRole('button', { name: 'Resolve', exact: true }).click();
+    await shows(page.getByTestId('incident-status'), 'resolved');
+    await shows(card.getByTestId('status-page-state'), 'On the public status page: Resolved · Checkout: Operational. 2 updates');
+    const closed = await waitFor(async () => ((await publicRef.get()).get('phase') === 'resolved' ? (await publicRef.get()).data() : undefined), 'the public incident resolved', EXPECT_MS);
+    expect(closed?.updates?.[0]).toMatchObject({ phase: 'resolved', message: 'Orders go through normally again.', componentStatus: { checkout: 'operational' } });
+    expect(await page.getByLabel(/^Closing public message/).count()).toBe(0);
   });
 
   it('the incident list updates live and filters by service', async () => {

@@ -49,6 +49,18 @@ const COLLECTIONS: Collection[] = [
     createData: (uid) => ({ action: 'acknowledge', requestedBy: uid }), updateData: { result: { ok: true } },
     allowed: { get: READERS, list: READERS, create: ['responder', 'admin'], update: NOBODY, delete: NOBODY },
   },
+  // Public status page updates are status updates too: responders publish, and approve each other's drafts.
+  {
+    name: 'updates (publish_status)', existing: 'incidents/inc1/updates/u1', fresh: `incidents/inc1/updates/${AUTO_ID}`,
+    createData: (uid) => ({ action: 'publish_status', requestedBy: uid, message: 'Some orders fail.', componentStatus: { checkout: 'partial_outage' }, title: 'Orders fail', phase: 'identified' }),
+    updateData: { message: 'rewritten' },
+    allowed: { get: READERS, list: READERS, create: ['responder', 'admin'], update: NOBODY, delete: NOBODY },
+  },
+  {
+    name: 'updates (approve_status)', existing: 'incidents/inc1/updates/u1', fresh: `incidents/inc1/updates/${AUTO_ID}`,
+    createData: (uid) => ({ action: 'approve_status', requestedBy: uid, draft: 'update-AbCdEfGhIjKlMnOpQrSt' }), updateData: { result: { ok: true } },
+    allowed: { get: READERS, list: READERS, create: ['responder', 'admin'], update: NOBODY, delete: NOBODY },
+  },
   {
     name: 'postmortems', existing: 'postmortems/inc1', fresh: 'postmortems/new', createData: () => ({ status: 'draft' }),
     updateData: (uid) => ({ summary: 'We changed the retry policy.', updatedBy: uid, updatedAt: serverTime() }),
@@ -230,6 +242,52 @@ describe('security rules: the sharp edges', () => {
     await assertFails(newUpdate(db).set({ action: 'check_step', requestedBy: me, step: 'triage', done: 'yes' }));
     await assertFails(newUpdate(db).set({ action: 'check_step', requestedBy: me, step: 5, done: true }));
     await assertSucceeds(newUpdate(db).set({ action: 'check_step', requestedBy: me, step: 'triage', done: true }));
+  });
+
+  it('a publish_status update carries a message, known statuses, a title and phase of the right types, and nothing of another action', async () => {
+    await seed();
+    const db = firestoreAs('responder');
+    const publish = (over: Record<string, unknown>) => newUpdate(db).set({ action: 'publish_status', requestedBy: me, message: 'Some orders fail.', ...over });
+    await assertSucceeds(publish({ componentStatus: 'partial_outage', via: 'console', requestedAt: serverTime() }));
+    await assertSucceeds(publish({ componentStatus: { checkout: 'major_outage', payments: 'degraded' }, title: 'Orders fail', phase: 'identified' }));
+    await assertSucceeds(publish({}));
+    await assertFails(publish({ message: '' }));
+    await assertFails(newUpdate(db).set({ action: 'publish_status', requestedBy: me }));
+    await assertFails(publish({ message: 'x'.repeat(5001) }));
+    await assertFails(publish({ componentStatus: 'on fire' }));
+    await assertFails(publish({ componentStatus: { checkout: 'on fire' } }));
+    await assertFails(publish({ componentStatus: {} }));
+    await assertFails(publish({ componentStatus: Object.fromEntries(Array.from({ length: 51 }, (_, n) => [`c${n}`, 'degraded'])) }));
+    await assertFails(publish({ componentStatus: 3 }));
+    await assertFails(publish({ title: '' }));
+    await assertFails(publish({ title: 'x'.repeat(201) }));
+    await assertFails(publish({ phase: 'panicking' }));
+    await assertFails(publish({ severity: 'SEV1' }));
+    await assertFails(publish({ publicMessage: 'closing' }));
+    await assertFails(publish({ draft: 'd1' }));
+    // Only publish_status carries the public fields.
+    await assertFails(newUpdate(db).set({ action: 'note', requestedBy: me, message: 'x', componentStatus: 'degraded' }));
+    await assertFails(newUpdate(db).set({ action: 'acknowledge', requestedBy: me, phase: 'identified' }));
+    await assertFails(newUpdate(db).set({ action: 'note', requestedBy: me, message: 'x', title: 'y' }));
+    // A viewer publishes nothing.
+    await assertFails(newUpdate(firestoreAs('viewer')).set({ action: 'publish_status', requestedBy: uidOf('viewer'), message: 'x' }));
+  });
+
+  it('approve_status names at most the draft it approves; a resolve may carry the closing public message', async () => {
+    await seed();
+    const db = firestoreAs('responder');
+    await assertSucceeds(newUpdate(db).set({ action: 'approve_status', requestedBy: me }));
+    await assertSucceeds(newUpdate(db).set({ action: 'approve_status', requestedBy: me, draft: 'update-AbCdEfGhIjKlMnOpQrSt' }));
+    await assertFails(newUpdate(db).set({ action: 'approve_status', requestedBy: me, draft: '' }));
+    await assertFails(newUpdate(db).set({ action: 'approve_status', requestedBy: me, draft: 'x'.repeat(201) }));
+    await assertFails(newUpdate(db).set({ action: 'approve_status', requestedBy: me, draft: 7 }));
+    await assertFails(newUpdate(db).set({ action: 'approve_status', requestedBy: me, message: 'a changed text' }));
+    await assertFails(newUpdate(db).set({ action: 'note', requestedBy: me, message: 'x', draft: 'd1' }));
+    await assertSucceeds(newUpdate(db).set({ action: 'resolve', requestedBy: me, message: 'rolled back', publicMessage: 'Orders work again.' }));
+    await assertFails(newUpdate(db).set({ action: 'resolve', requestedBy: me, publicMessage: '' }));
+    await assertFails(newUpdate(db).set({ action: 'resolve', requestedBy: me, publicMessage: 'x'.repeat(5001) }));
+    await assertFails(newUpdate(db).set({ action: 'resolve', requestedBy: me, publicMessage: 5 }));
+    await assertFails(newUpdate(db).set({ action: 'mitigate', requestedBy: me, publicMessage: 'Orders work again.' }));
   });
 
   it('the pipeline\'s own update ids cannot be taken: clients use auto-generated ids only', async () => {

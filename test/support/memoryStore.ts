@@ -10,10 +10,12 @@ import { type NotificationDoc, notificationDoc } from '../../functions/src/domai
 import type { Postmortem } from '../../functions/src/domain/postmortem';
 import type { AlertRecord, DeployRef, Incident, TimelineEntry } from '../../functions/src/domain/types';
 import { isOpen } from '../../functions/src/domain/types';
-import type { Clock, IncidentStore, IncidentTx, MessageMarker, NoticeToSend, OutboxStore, SlackOutage, SlackState, StoredUpdate, TaskPort } from '../../functions/src/app/ports';
 import type { EscalationState, PageAckWrite, PageRecord, PagingStore } from '../../functions/src/app/pagingPorts';
 import type { MailDocument } from '../../functions/src/domain/pageMessages';
 import { assignReplyCode } from '../../functions/src/domain/smsReplies';
+import type { Clock, IncidentStore, IncidentTx, MailPort, MessageMarker, NoticeToSend, OutboxStore, SlackOutage, SlackState, StatusPagePort, StoredUpdate, TaskPort } from '../../functions/src/app/ports';
+import { applyPublicUpdate, type ComponentHistory, type PublicIncident, type PublicUpdateInput, type StatusConfig, type StatusDoc, type StatusSummary, statusReadPaths } from '../../functions/src/domain/statusPage';
+import type { MailDoc, MailWrite, Subscriber } from '../../functions/src/domain/statusSubscribers';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -414,5 +416,53 @@ export class MemoryPaging implements PagingStore {
   }
   async releaseHandoff(id: string) {
     this.handoffs.delete(id);
+  }
+}
+
+/**
+ * The status page's documents (statusPage/…), its subscribers and the `mail`
+ * collection in memory: what app/statusPage.ts does on Firestore, with the
+ * same pure projection (applyPublicUpdate) and create-never-overwrite mails.
+ */
+export class MemoryStatusPage implements StatusPagePort, MailPort {
+  readonly docs = new Map<string, StatusDoc>();
+  readonly mails = new Map<string, MailDoc>();
+  subscribersList: Subscriber[] = [];
+  constructor(readonly config: StatusConfig) {}
+
+  async publish(input: PublicUpdateInput, now: Date) {
+    const paths = statusReadPaths(this.config, input.publicId);
+    const state = {
+      summary: (this.docs.get(paths.summary) as StatusSummary | undefined) ?? null,
+      incident: (this.docs.get(paths.incident) as PublicIncident | undefined) ?? null,
+      history: Object.fromEntries(Object.entries(paths.history).flatMap(([id, p]) => (this.docs.has(p) ? [[id, this.docs.get(p) as ComponentHistory]] : []))),
+    };
+    const r = applyPublicUpdate(clone(state), clone(input), this.config, now);
+    if (r.ok) for (const w of r.writes) this.docs.set(w.path, clone(w.data));
+    return r;
+  }
+
+  async subscribers() {
+    return clone(this.subscribersList);
+  }
+
+  async create(mails: MailWrite[]) {
+    let created = 0;
+    for (const m of mails) {
+      if (this.mails.has(m.id)) continue;
+      this.mails.set(m.id, clone(m.data));
+      created++;
+    }
+    return created;
+  }
+
+  incident(publicId: string) {
+    return this.docs.get(`statusPage/summary/incidents/${publicId}`) as PublicIncident | undefined;
+  }
+  summary() {
+    return this.docs.get('statusPage/summary') as StatusSummary | undefined;
+  }
+  mailsTo(to: string) {
+    return [...this.mails.entries()].filter(([, m]) => m.to === to).map(([id, m]) => ({ id, ...m }));
   }
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { IngestDeps } from '../../functions/src/app/ingestAlerts';
 import { parseRunbook } from '../../functions/src/domain/runbooks';
 import { MemoryStore, MemoryTasks, TestClock } from './memoryStore';
-import { projectPolicy, projectRules, ROOT } from './config';
+import { projectPolicy, projectRules, projectStatus, ROOT } from './config';
 import { T0 } from './factories';
 
 export function projectRunbooks() {
@@ -36,7 +36,8 @@ export function world() {
     },
     log: { ingested: () => undefined, duplicate: () => undefined, poison: () => undefined },
   };
-  return { store, tasks, clock, policy, ingest, rejected, deps: { store, tasks, clock, policy } };
+  const status = projectStatus();
+  return { store, tasks, clock, policy, status, ingest, rejected, deps: { store, tasks, clock, policy, status } };
 }
 
 /** A Pub/Sub message of the `alerts` topic. */

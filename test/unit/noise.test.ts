@@ -86,6 +86,7 @@ describe('the policy keeps every existing key and default', () => {
       storm: { enabled: true, maxNewIncidents: 10, windowMinutes: 5, quietMinutes: 10 },
       inhibit: [],
       silences: { maxDays: 30, reminderMinutes: 15 },
+      statusPage: { approvalFor: [], cadenceMinutes: { SEV1: 30, SEV2: 30 } },
     });
   });
 

@@ -26,6 +26,7 @@ import {
   type StatusWrite,
   worstStatus,
 } from '../../functions/src/domain/statusPage';
+import { parseStatusUpdate } from '../../functions/src/domain/updates';
 import { parseYaml, parseYamlOrThrow } from '../../functions/src/domain/yamlConfig';
 import { ROOT } from '../support/config';
 import { at, incident as incidentFixture, T0 } from '../support/factories';
@@ -122,6 +123,20 @@ describe('statuses', () => {
     expect(publishStatusArgsSchema.parse({ message: 'hi', componentStatus: { checkout: 'degraded' } }).componentStatus).toEqual({ checkout: 'degraded' });
     expect(publishStatusArgsSchema.safeParse({ message: 'hi', componentStatus: { checkout: 'broken' } }).success).toBe(false);
     expect(publishStatusArgsSchema.safeParse({ message: '  ' }).success).toBe(false);
+  });
+
+  it('a componentStatus that is neither says which value, for which component, and what it may be', () => {
+    const reason = (componentStatus: unknown) => {
+      const r = parseStatusUpdate({ action: 'publish_status', requestedBy: 'uid-1', message: 'Orders fail.', componentStatus });
+      return r.ok ? 'accepted' : r.reason;
+    };
+    const statuses = 'operational, maintenance, degraded, partial_outage, major_outage';
+    expect(reason('broken')).toBe(`invalid update: componentStatus: "broken" is not a status; give one of ${statuses}, or {componentId: status}`);
+    expect(reason({ checkout: 'degraded', payments: 'broken' })).toBe(`invalid update: componentStatus: "broken" (for payments) is not a status; give one of ${statuses}`);
+    expect(reason({ checkout: 7 })).toBe(`invalid update: componentStatus: 7 (for checkout) is not a status; give one of ${statuses}`);
+    expect(reason({ '': 'degraded' })).toBe('invalid update: componentStatus: a component id cannot be empty');
+    expect(reason(['degraded'])).toBe(`invalid update: componentStatus: give one status (${statuses}) or {componentId: status}`);
+    expect(reason({ checkout: 'Partial outage' })).toBe('accepted');
   });
 });
 

@@ -39,6 +39,26 @@ async function until<T>(probe: () => T | undefined, what: string, ms = 5000): Pr
 }
 
 describe('the local task timer', () => {
+  it('lists the tasks it keeps at GET /tasks, soonest first, until it hands them over', async () => {
+    const timer = await startTaskTimer({ tasksHost, projectId: 'demo-x' });
+    try {
+      const soon = Date.now() + 300;
+      const later = Date.now() + 60_000;
+      await fetch(timer.url, { method: 'POST', body: JSON.stringify({ fn: 'statusCadence', id: 'later', data: {}, at: later }) });
+      await fetch(timer.url, { method: 'POST', body: JSON.stringify({ fn: 'rollupIncident', id: 'soon', data: {}, at: soon }) });
+      const list = async () => (await fetch(`${timer.url}tasks`)).json();
+      expect(await list()).toEqual([
+        { fn: 'rollupIncident', id: 'soon', at: soon },
+        { fn: 'statusCadence', id: 'later', at: later },
+      ]);
+      await until(() => received[0], 'the soon task at the emulator');
+      expect(await list()).toEqual([{ fn: 'statusCadence', id: 'later', at: later }]);
+      expect(await (await fetch(timer.url)).json()).toMatchObject({ pending: 1, sent: 1 });
+    } finally {
+      await timer.close();
+    }
+  });
+
   it('keeps a task until it is due, then enqueues it on the emulator with its name and data', async () => {
     const timer = await startTaskTimer({ tasksHost, projectId: 'demo-x' });
     try {

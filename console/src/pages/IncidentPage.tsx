@@ -11,11 +11,13 @@ import { type IncidentRow, sortTimeline, type TimelineRow } from '../lib/inciden
 import { ONCALL } from '../lib/oncallConfig';
 import { acknowledgements, channelCounts, type EscalationRow, escalationWords, type PageRow, pagedPeople } from '../lib/paging';
 import { labelOf, personLabel, type UserRow } from '../lib/people';
+import { offersClosingMessage, type StatusPageDoc } from '../lib/publicUpdates';
 import { hrefOf } from '../lib/route';
 import { useUpdates } from '../updates';
+import { StatusPublishing } from './StatusPublishing';
 
 type DeployDoc = Stored<DeployRef>;
-type IncidentDoc = IncidentRow;
+type IncidentDoc = IncidentRow & { statusPage?: StatusPageDoc | null };
 type AlertDoc = Stored<AlertRecord>;
 type StepDoc = Stored<RunbookChecklistItem>;
 
@@ -59,6 +61,7 @@ export function IncidentPage({ id }: { id: string }) {
       <div class="columns">
         <div class="col">
           <Actions session={session} i={i} />
+          <StatusPublishing session={session} incident={i} now={now} />
           <Timeline session={session} id={id} />
         </div>
         <div class="col">
@@ -166,9 +169,11 @@ function Actions({ session, i }: { session: Session; i: IncidentDoc }) {
   const [sev, setSev] = useState<string>(i.severity ?? 'SEV3');
   const [commander, setCommander] = useState('');
   const [note, setNote] = useState('');
+  const [closing, setClosing] = useState('');
   const viewer = !session.canRespond;
   const title = viewer ? VIEWER_TITLE : undefined;
   const allowed = (to: IncidentStatus) => (i.status ? TRANSITIONS[i.status].includes(to) : false);
+  const offerClosing = offersClosingMessage(i.statusPage) && allowed('resolved');
 
   return (
     <Section title="Actions" id="actions">
@@ -182,7 +187,14 @@ function Actions({ session, i }: { session: Session; i: IncidentDoc }) {
               disabled={viewer || busy(a.action)}
               title={title ?? (allowed(a.to) ? `Move the incident to ${a.to}` : `Not a move from ${i.status ?? 'this status'}: the pipeline will say why`)}
               aria-describedby={`result-${a.action}`}
-              onClick={() => void send(a.action, { message: message.trim() }).then((ok) => ok && setMessage(''))}
+              onClick={() => {
+                const publicMessage = a.action === 'resolve' && offerClosing ? closing.trim() : '';
+                void send(a.action, { message: message.trim(), publicMessage }).then((ok) => {
+                  if (!ok) return;
+                  setMessage('');
+                  if (publicMessage) setClosing('');
+                });
+              }}
             >
               {a.label}
             </button>
@@ -194,6 +206,12 @@ function Actions({ session, i }: { session: Session; i: IncidentDoc }) {
         <label for="action-message">Message (optional, sent with the status change)</label>
         <input id="action-message" type="text" value={message} disabled={viewer} maxLength={5000} onInput={(e) => setMessage(e.currentTarget.value)} />
       </div>
+      {offerClosing && (
+        <div class="field wide">
+          <label for="closing-message">Closing public message (optional, published with Resolve: the status page shows the incident resolved)</label>
+          <textarea id="closing-message" rows={2} value={closing} disabled={viewer} maxLength={5000} onInput={(e) => setClosing(e.currentTarget.value)} />
+        </div>
+      )}
       <form
         class="inline"
         onSubmit={(e) => {

@@ -3,6 +3,7 @@
 import { decide, isRejected, type PostmortemStatus } from '../domain/incident';
 import { incidentPolicy } from '../domain/lifecycle';
 import type { Policy } from '../domain/policy';
+import type { StatusConfig } from '../domain/statusPage';
 import type { Effect } from '../domain/types';
 import { commandOf, parseStatusUpdate } from '../domain/updates';
 import type { Deps } from './ports';
@@ -15,7 +16,8 @@ export interface UpdateOutcome {
   action: string;
 }
 
-export async function applyStatusUpdate(incidentId: string, updateId: string, deps: Deps & { policy: Policy }): Promise<UpdateOutcome> {
+/** `status` is config/status.yaml: publish_status checks its components (none given: no component is known). */
+export async function applyStatusUpdate(incidentId: string, updateId: string, deps: Deps & { policy: Policy; status?: Pick<StatusConfig, 'components'> }): Promise<UpdateOutcome> {
   return deps.store.run(async (tx): Promise<UpdateOutcome> => {
     const update = await tx.statusUpdate(incidentId, updateId);
     if (!update) return { ok: false, reason: 'update not found', duplicate: true, effects: [], action: '?' };
@@ -39,7 +41,7 @@ export async function applyStatusUpdate(incidentId: string, updateId: string, de
     if (!parsed.ok) return refuse(parsed.reason);
     const postmortemStatus: PostmortemStatus | null = parsed.update.action === 'close' ? ((await tx.postmortem(incidentId))?.status ?? null) : null;
     const checklist = parsed.update.action === 'check_step' ? await tx.checklist(incidentId) : [];
-    const command = commandOf(parsed.update, { postmortemStatus, checklist });
+    const command = commandOf(parsed.update, { postmortemStatus, checklist, status: deps.status });
     if ('invalid' in command) return refuse(command.invalid);
     const result = decide(incident, command, { now: at, policy: incidentPolicy(deps.policy), cause: `update-${updateId}` });
     if (isRejected(result)) return refuse(result.rejected);

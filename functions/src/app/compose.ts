@@ -18,14 +18,17 @@ import type { NotifyDeps, PagingDeps } from './paging';
 import type { SlackSettings } from './slackDelivery';
 import { type Deps, systemClock } from './ports';
 import { storeRejected } from './rejected';
+import type { StakeholderDeps } from './stakeholderDelivery';
+import { firestoreMail, firestoreStatusPage } from './statusPage';
 
 export function deps(): Deps {
   return { store: firestoreIncidentStore, tasks: { enqueue: enqueueTask }, clock: systemClock };
 }
 
-/** The ports and the incident policy (config/policy.yaml). */
+/** The ports, the incident policy (config/policy.yaml) and the status page's components (config/status.yaml). */
 export function withPolicy() {
-  return { ...deps(), policy: pipelineConfig().policy };
+  const { policy, status } = pipelineConfig();
+  return { ...deps(), policy, status };
 }
 
 export function ingestDeps(): IngestDeps {
@@ -41,9 +44,21 @@ export function ingestDeps(): IngestDeps {
   };
 }
 
-/** The outbox's ports: Firestore storage, Slack with these settings, Cloud Tasks. */
-export function outboxDeps(settings: SlackSettings): OutboxDeps {
-  return { ...deps(), outbox: firestoreOutbox, settings, slackConfig: pipelineConfig().slack, slack: (token) => slackClient(token, settings.apiUrl) };
+/** What the part of a notification beyond Slack needs besides its ports (app/stakeholderSettings.ts reads it). */
+export type StakeholderSettings = Pick<StakeholderDeps, 'secret' | 'consoleUrl' | 'statusPageUrl'>;
+
+/** The outbox's ports: Firestore storage, Slack with these settings, Cloud Tasks; the status page and the mail collection. */
+export function outboxDeps(settings: SlackSettings, stakeholders?: StakeholderSettings): OutboxDeps {
+  const { slack, status } = pipelineConfig();
+  const base = deps();
+  return {
+    ...base,
+    outbox: firestoreOutbox,
+    settings,
+    slackConfig: slack,
+    slack: (token) => slackClient(token, settings.apiUrl),
+    ...(stakeholders ? { stakeholders: { ...stakeholders, statusPage: firestoreStatusPage, mail: firestoreMail, tasks: base.tasks, clock: base.clock, statusConfig: status, slackConfig: slack } } : {}),
+  };
 }
 
 /** Paging's ports: the stores, the task queue, config/oncall.yaml and the incident policy. */

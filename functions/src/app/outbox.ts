@@ -13,6 +13,7 @@ import { log } from '../adapters/logs';
 import { type SlackPort, SlackCallFailed } from '../adapters/slack';
 import type { Clock, IncidentStore, OutboxStore, TaskPort } from './ports';
 import { deliverToSlack, type SlackSettings } from './slackDelivery';
+import { BEYOND_SLACK_STEP, deliverBeyondSlack, hasPartBeyondSlack, type StakeholderDeps } from './stakeholderDelivery';
 
 export type { SlackSettings } from './slackDelivery';
 
@@ -33,6 +34,8 @@ export interface OutboxDeps {
   settings: SlackSettings;
   slackConfig: SlackConfig;
   slack: (token: string) => SlackPort;
+  /** The status page, the mail collection and their settings: the part of a notification beyond Slack (app/stakeholderDelivery.ts). */
+  stakeholders?: StakeholderDeps;
 }
 
 /** Schedules a delivery attempt (Cloud Tasks; deduplicated by the id). */
@@ -44,6 +47,8 @@ export async function deliverNotification(notificationId: string, deps: OutboxDe
   const now = () => deps.clock.now();
   const n = await deps.outbox.notification(notificationId);
   if (!n || isTerminal(n.status)) return;
+  // The status page and the mails first, whatever Slack's state: no token or a refused one holds neither.
+  if ((await beyondSlack(notificationId, n, deps)) === 'wait') return;
   if (!deps.settings.token) {
     await deps.outbox.update(notificationId, { status: 'skipped', lastError: 'SLACK_BOT_TOKEN is not set: Slack notifications are off', finishedAt: now() });
     log.notification({ notificationId, incidentId: n.incidentId, status: 'skipped', attempts: n.attempts, error: 'no SLACK_BOT_TOKEN' });
@@ -81,8 +86,29 @@ async function drain(incidentId: string, deps: OutboxDeps): Promise<void> {
   }
 }
 
+/**
+ * The part of a notification beyond Slack (app/stakeholderDelivery.ts), once:
+ * 'wait' when it failed (the notification is retried later, like a Slack failure).
+ */
+async function beyondSlack(id: string, n: NotificationDoc, deps: OutboxDeps): Promise<'done' | 'wait'> {
+  if (!hasPartBeyondSlack(n) || BEYOND_SLACK_STEP in (n.progress ?? {})) return 'done';
+  try {
+    if (!deps.stakeholders) {
+      if (n.kind !== 'status_published') return 'done'; // no mail lists to reach
+      throw new Error('this delivery has no status page settings (app/compose.ts outboxDeps): the public update cannot be published');
+    }
+    const loaded = await deps.store.incident(n.incidentId);
+    if (!loaded) return 'done'; // the Slack part fails it with the reason
+    await deliverBeyondSlack(id, n, loaded.incident, { ...deps.stakeholders, outbox: deps.outbox });
+    return 'done';
+  } catch (e) {
+    return failed(id, n, n.attempts + 1, e, deps);
+  }
+}
+
 async function deliverOne(id: string, n: NotificationDoc, deps: OutboxDeps): Promise<'done' | 'wait'> {
   const now = () => deps.clock.now();
+  if ((await beyondSlack(id, n, deps)) === 'wait') return 'wait';
   const outage = await deps.outbox.outage();
   if (outage && outage.probeAt.getTime() > now().getTime()) {
     // Slack refused the token: nothing is sent until a probe succeeds; this waits, with no attempt spent.
@@ -108,6 +134,7 @@ async function deliverOne(id: string, n: NotificationDoc, deps: OutboxDeps): Pro
     outbox: deps.outbox,
     store: deps.store,
     clock: deps.clock,
+    stakeholders: deps.stakeholders,
   };
   try {
     await deliverToSlack(ctx);

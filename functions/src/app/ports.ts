@@ -7,6 +7,8 @@ import type { Decision } from '../domain/decision';
 import type { ChecklistStep } from '../domain/incident';
 import type { GroupState } from '../domain/ingest';
 import type { Postmortem } from '../domain/postmortem';
+import type { PublicUpdateInput, PublicUpdateResult } from '../domain/statusPage';
+import type { MailWrite, Subscriber } from '../domain/statusSubscribers';
 import type { AlertRecord, DeployRef, Incident, Notice, TimelineEntry } from '../domain/types';
 
 export interface Clock {
@@ -145,4 +147,18 @@ export interface OutboxStore {
   nextChannelNumber(key: string): Promise<number>;
   outage(): Promise<SlackOutage | null>;
   setOutage(outage: SlackOutage | null): Promise<void>;
+}
+
+/** The public status page's documents (statusPage/…) and its subscribers (app/statusPage.ts on Firestore; test/support/memoryStore.ts). */
+export interface StatusPagePort {
+  /** Applies one public update to the statusPage/ documents in one transaction; a repeated `updateId` changes nothing. */
+  publish(input: PublicUpdateInput, now: Date): Promise<PublicUpdateResult>;
+  /** The confirmed subscribers. */
+  subscribers(): Promise<Subscriber[]>;
+}
+
+/** The `mail` collection of the Trigger Email extension. */
+export interface MailPort {
+  /** Creates the mails that do not exist yet, never overwriting one (it would be sent again); returns how many were new. */
+  create(mails: MailWrite[]): Promise<number>;
 }

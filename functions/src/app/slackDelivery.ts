@@ -13,6 +13,10 @@ import type { Effect, Incident, Notice } from '../domain/types';
 import { log } from '../adapters/logs';
 import { type SlackPort, SlackCallFailed } from '../adapters/slack';
 import type { Clock, IncidentStore, OutboxStore, SlackState } from './ports';
+import { isPublished, statusPageOf } from '../domain/publicUpdates';
+import { type StakeholderEvent, stakeholderEventOf, stakeholdersFor } from '../domain/slack/stakeholders';
+import { closingMessageHint } from '../domain/slack/statusPageMessages';
+import { type StakeholderDeps, summaryFor } from './stakeholderDelivery';
 
 export interface SlackSettings {
   token: string | null;
@@ -38,6 +42,8 @@ export interface DeliveryContext {
   outbox: OutboxStore;
   store: IncidentStore;
   clock: Clock;
+  /** For the stakeholder summaries (config/slack.yaml `stakeholders:`): the status page's components and URLs. */
+  stakeholders?: StakeholderDeps;
 }
 
 /** Runs `fn` once per notification and records it at once: a retried delivery skips the steps already done. */
@@ -61,6 +67,7 @@ export async function deliverToSlack(ctx: DeliveryContext): Promise<void> {
       await syncAnnouncement(ctx);
       await routedPosts(ctx);
       await postInChannel(ctx, 'intro', statusPost(ctx.incident, effect));
+      await stakeholderPosts(ctx, effect);
       return;
     case 'status_changed':
     case 'severity_changed':
@@ -69,9 +76,13 @@ export async function deliverToSlack(ctx: DeliveryContext): Promise<void> {
       await ensureChannel(ctx);
       await syncAnnouncement(ctx);
       await postInChannel(ctx, 'post', statusPost(ctx.incident, effect));
+      if (effect.kind === 'status_changed' && effect.to === 'resolved') await closingHint(ctx);
+      await stakeholderPosts(ctx, effect);
       return;
     case 'note_added':
     case 'step_checked':
+    case 'status_published':
+    case 'status_drafted':
       await ensureChannel(ctx);
       await postInChannel(ctx, 'post', statusPost(ctx.incident, effect));
       return;
@@ -110,6 +121,40 @@ export async function deliverToSlack(ctx: DeliveryContext): Promise<void> {
     }
     default:
       throw new SlackCallFailed('outbox', { kind: 'platform_error', error: 'unknown_notification_kind', message: `unknown notification kind ${kind}` });
+  }
+}
+
+/** On resolve, an incident still open on the public page gets the hint to post its closing public message. */
+async function closingHint(ctx: DeliveryContext): Promise<void> {
+  const s = statusPageOf(ctx.incident);
+  if (!isPublished(ctx.incident) || s.phase === 'resolved' || ctx.incident.status !== 'resolved') return;
+  await postInChannel(ctx, 'closing-hint', closingMessageHint(ctx.incident));
+}
+
+/**
+ * The stakeholder channels of config/slack.yaml get a summary when the
+ * incident opens, changes severity and resolves (their email lists get it
+ * through app/stakeholderDelivery.ts). Best effort per channel, like the
+ * routed announcements: a channel the app is not in is logged, not retried.
+ */
+async function stakeholderPosts(ctx: DeliveryContext, effect: Effect): Promise<void> {
+  const event: StakeholderEvent | null = stakeholderEventOf(effect);
+  if (!event || !ctx.stakeholders) return;
+  const { channels } = stakeholdersFor(ctx.config, ctx.incident, event);
+  if (channels.length === 0) return;
+  const summary = summaryFor(ctx.incident, event, ctx.stakeholders, ctx.clock.now());
+  for (const channel of channels) {
+    await step(ctx, `stakeholder:${channel}`, async () => {
+      try {
+        return (await post(ctx, channel, summary.slack)).ts;
+      } catch (e) {
+        if (e instanceof SlackCallFailed && e.outcome.kind === 'platform_error' && !TRANSIENT_SLACK_ERRORS.has(e.outcome.error)) {
+          log.warn('stakeholder summary not posted', { event: 'stakeholder_post_failed', incidentId: ctx.incident.id, channel, error: e.outcome.error });
+          return `failed: ${e.outcome.error}`;
+        }
+        throw e;
+      }
+    });
   }
 }
 

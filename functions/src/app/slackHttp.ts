@@ -26,6 +26,7 @@ import { slackClient } from '../adapters/slack';
 import { queueNotice } from '../adapters/outbox';
 import { col, updatesCol } from '../adapters/store';
 import type { HttpRequestLike, HttpResult } from './alertWebhook';
+import { slackStatusPageCommand } from './slackStatusPage';
 
 export interface SlackHttpSettings {
   signingSecret: string | null;
@@ -209,6 +210,7 @@ export async function handleSlackCommand(req: HttpRequestLike, settings: SlackHt
   if (!(await firstDelivery(req, 'command', now))) return NOTHING;
   const oncall = parseOncallCommand(form.get('text'));
   if (oncall) return (await import('./slackOncall.js')).serveOncallCommand(oncall, form.get('user_id') ?? '', settings, now, { whoIs, actorForSlackUser });
+  const statusPageReply = await slackStatusPageCommand(form, { now, whoIs: (u) => whoIs(u, settings), incidentOfChannel, writeUpdate }); if (statusPageReply) return statusPageReply;
   const cmd = parseSlashCommand(form.get('text'));
   const channelId = form.get('channel_id') ?? '';
   const userId = form.get('user_id') ?? '';

@@ -45,8 +45,7 @@ export interface StatusHttpSettings {
 
 export const MAX_SUBSCRIBE_BODY = 4096;
 
-/** The status page's URL: the console's Hosting site, path /status. */
-export const statusPageUrl = (consoleUrl: string) => `${consoleUrl.replace(/\/+$/, '')}/status`;
+export { statusPageUrl } from '../domain/statusSubscribers';
 
 const NO_STORE = { 'Cache-Control': 'no-store', 'X-Robots-Tag': 'noindex', 'Referrer-Policy': 'no-referrer' };
 

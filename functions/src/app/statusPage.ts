@@ -21,6 +21,7 @@ import {
   statusReadPaths,
 } from '../domain/statusPage';
 import { type MailWrite, type PublishedUpdate, type Subscriber, type StatusLinks, subscriberEmails } from '../domain/statusSubscribers';
+import type { MailPort, StatusPagePort } from './ports';
 
 export const STATUS_COLLECTIONS = { subscribers: 'statusSubscribers', mail: 'mail' } as const;
 
@@ -109,3 +110,12 @@ export async function readStatusFeedData(limit = 20): Promise<{ summary: StatusS
     incidents: incidents.docs.map((d) => decode<PublicIncident>(d.data())),
   };
 }
+
+/** The status page port on Firestore (app/ports.ts), for the outbox's publishing (app/stakeholderDelivery.ts). */
+export const firestoreStatusPage: StatusPagePort = {
+  publish: (input, now) => publishPublicUpdate(input, now),
+  subscribers: () => confirmedSubscribers(),
+};
+
+/** The `mail` collection on Firestore. */
+export const firestoreMail: MailPort = { create: createMails };

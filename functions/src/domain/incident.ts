@@ -10,13 +10,15 @@ import { deployTimelineMessage, mergeDeploys } from './deploys';
 import { ACTION_TARGET, type IncidentPolicy, isOpen, moveTo, postmortemRequired, type StatusAction, TRANSITIONS, transitionRejection, withinReopenWindow } from './lifecycle';
 import { alertsChangedEffect } from './outbox';
 import { type PagingCommand, pagingEntries } from './paging';
+import { approveStatus, closingMessage, type PublishRequest, publishStatus } from './publicUpdates';
 import type { RunbookChecklistItem } from './runbooks';
+import type { StatusConfig } from './statusPage';
 import { type Actor, type DeployRef, type Effect, type Incident, type Link, type NormalizedAlert, type RoutingHints, type Severity, severityRank, SYSTEM, type TimelineEntry } from './types';
 
 export { type DecideResult, type Decision, isRejected } from './decision';
 export { isOpen, TRANSITIONS } from './lifecycle';
 
-export const USER_ACTIONS = ['acknowledge', 'mitigate', 'resolve', 'reopen', 'close', 'set_severity', 'assign_commander', 'note', 'check_step'] as const;
+export const USER_ACTIONS = ['acknowledge', 'mitigate', 'resolve', 'reopen', 'close', 'set_severity', 'assign_commander', 'note', 'check_step', 'publish_status', 'approve_status'] as const;
 export type UserAction = (typeof USER_ACTIONS)[number];
 
 export type PostmortemStatus = 'draft' | 'in_review' | 'published';
@@ -49,12 +51,18 @@ export type Via = string;
 
 export type IncidentCommand =
   | OpenCommand
-  | { action: 'acknowledge' | 'mitigate' | 'resolve' | 'reopen'; actor: Actor; message?: string | null; via?: Via | null }
+  | { action: 'acknowledge' | 'mitigate' | 'reopen'; actor: Actor; message?: string | null; via?: Via | null }
+  /** A resolve may carry the closing public message of a published incident (`status` is then config/status.yaml). */
+  | { action: 'resolve'; actor: Actor; message?: string | null; via?: Via | null; publicMessage?: string | null; status?: Pick<StatusConfig, 'components'> }
   | { action: 'close'; actor: Actor; message?: string | null; postmortemStatus: PostmortemStatus | null }
   | { action: 'set_severity'; actor: Actor; severity: Severity; message?: string | null }
   | { action: 'assign_commander'; actor: Actor; commander: string; message?: string | null }
   | { action: 'note'; actor: Actor; message: string }
   | { action: 'check_step'; actor: Actor; stepId: string; done: boolean; checklist: ChecklistStep[] }
+  /** A public status page update (domain/publicUpdates.ts), checked against config/status.yaml (`status`). */
+  | { action: 'publish_status'; actor: Actor; request: PublishRequest; status: Pick<StatusConfig, 'components'> }
+  /** A second responder publishes the draft public update (the one they saw, when `draftId` is given). */
+  | { action: 'approve_status'; actor: Actor; draftId: string | null; status: Pick<StatusConfig, 'components'> }
   /** An alert fired again for this incident's group: a resolved incident within the window reopens, a mitigated one came back. */
   | { action: 'alert_fired'; title: string }
   /** One of the incident's alerts was added, fired again or resolved (its `known`-th distinct alert). */
@@ -171,8 +179,15 @@ function statusCommand(incident: Incident, c: Extract<IncidentCommand, { action:
     const state = c.postmortemStatus ? `it is ${c.postmortemStatus.replace('_', ' ')}` : 'it has not been written yet';
     return `cannot close a ${incident.severity} incident before its postmortem is published: ${state}`;
   }
-  return statusChange(incident, to, c.actor, ctx.now, c.message ?? null, 'status_changed', 'via' in c ? (c.via ?? null) : null);
+  const change = statusChange(incident, to, c.actor, ctx.now, c.message ?? null, 'status_changed', 'via' in c ? (c.via ?? null) : null);
+  if (c.action !== 'resolve' || !c.publicMessage?.trim()) return change;
+  // The closing public message goes out with the resolve, or neither does.
+  const closing = closingMessage(change.incident, c.actor, c.publicMessage, publishContext(ctx, c.status));
+  if (typeof closing === 'string') return `cannot resolve with a closing public message: ${closing}`;
+  return { incident: closing.incident, timeline: [...change.timeline, ...closing.timeline], effects: [...change.effects, ...closing.effects] };
 }
+
+const publishContext = (ctx: DecideContext, status: Pick<StatusConfig, 'components'> | undefined) => ({ now: ctx.now, policy: ctx.policy.statusPage, config: status ?? { components: [] }, cause: ctx.cause });
 
 function rolledUp(incident: Incident, c: Extract<IncidentCommand, { action: 'counts_rolled_up' }>, ctx: DecideContext): Draft | string {
   if (incident.rolledUpFor >= c.second) return `the counts of second ${c.second} are already rolled up`;
@@ -266,6 +281,12 @@ function decideDraft(incident: Incident, command: Exclude<IncidentCommand, OpenC
         checklist: [{ ...step, section: (step as Partial<RunbookChecklistItem>).section ?? null, done: command.done, doneBy: command.done ? command.actor : null, doneAt: command.done ? now : null }],
       };
     }
+
+    case 'publish_status':
+      return publishStatus(incident, command.actor, command.request, publishContext(ctx, command.status));
+
+    case 'approve_status':
+      return approveStatus(incident, command.actor, command.draftId, publishContext(ctx, command.status));
 
     case 'alert_fired': {
       if (withinReopenWindow(incident, now, ctx.policy)) return statusChange(incident, 'triggered', SYSTEM, now, `reopened: "${command.title}" fired again`, 'reopened');

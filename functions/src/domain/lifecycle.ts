@@ -42,12 +42,27 @@ export interface IncidentPolicy {
   autoResolve: boolean;
   /** After this many reopens, an incident no longer resolves by itself (a flapping alert). */
   flapReopens: number;
+  /** Public status page updates: which severities need a second responder's approval, and the update cadence (absent: none, none). */
+  statusPage?: StatusPagePolicy;
 }
 
-export const DEFAULT_INCIDENT_POLICY: IncidentPolicy = { postmortemRequiredFor: ['SEV1', 'SEV2'], reopenWindowMinutes: 30, autoResolve: true, flapReopens: 3 };
+export interface StatusPagePolicy {
+  approvalFor: Severity[];
+  cadenceMinutes: Partial<Record<Severity, number>>;
+}
 
-export function incidentPolicy(policy: Pick<Policy, 'postmortem' | 'reopenWindowMinutes' | 'autoResolve' | 'flapReopens'>): IncidentPolicy {
-  return { postmortemRequiredFor: policy.postmortem.requiredFor, reopenWindowMinutes: policy.reopenWindowMinutes, autoResolve: policy.autoResolve, flapReopens: policy.flapReopens };
+export const DEFAULT_STATUS_PAGE_POLICY: StatusPagePolicy = { approvalFor: [], cadenceMinutes: { SEV1: 30, SEV2: 30 } };
+
+export const DEFAULT_INCIDENT_POLICY: IncidentPolicy = { postmortemRequiredFor: ['SEV1', 'SEV2'], reopenWindowMinutes: 30, autoResolve: true, flapReopens: 3, statusPage: DEFAULT_STATUS_PAGE_POLICY };
+
+export function incidentPolicy(policy: Pick<Policy, 'postmortem' | 'reopenWindowMinutes' | 'autoResolve' | 'flapReopens'> & Partial<Pick<Policy, 'statusPage'>>): IncidentPolicy {
+  return {
+    postmortemRequiredFor: policy.postmortem.requiredFor,
+    reopenWindowMinutes: policy.reopenWindowMinutes,
+    autoResolve: policy.autoResolve,
+    flapReopens: policy.flapReopens,
+    ...(policy.statusPage ? { statusPage: policy.statusPage } : {}),
+  };
 }
 
 export const postmortemRequired = (severity: Severity, policy: Pick<IncidentPolicy, 'postmortemRequiredFor'>) => policy.postmortemRequiredFor.includes(severity);

@@ -70,6 +70,16 @@ export const policySchema = z
       })
       .strict()
       .prefault({}),
+    /** Public status page updates (domain/publicUpdates.ts). */
+    statusPage: z
+      .object({
+        /** Public updates of these severities are drafts until a second responder approves them. */
+        approvalFor: z.array(z.enum(SEVERITIES)).default([]),
+        /** A published incident of these severities gets a reminder in its channel when no public update went out for this many minutes. */
+        cadenceMinutes: z.partialRecord(z.enum(SEVERITIES), minutes).default({ SEV1: 30, SEV2: 30 }),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

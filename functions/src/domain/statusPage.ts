@@ -129,7 +129,7 @@ export type StatusComponent = StatusConfig['components'][number];
 export const DEFAULT_STATUS_CONFIG: StatusConfig = statusConfigSchema.parse({});
 
 /** The components (ids, in config order) that cover `service`; none for no service. */
-export function componentsForService(config: StatusConfig, service: string | null | undefined): string[] {
+export function componentsForService(config: Pick<StatusConfig, 'components'>, service: string | null | undefined): string[] {
   const s = service?.trim().toLowerCase();
   if (!s) return [];
   return config.components.filter((c) => c.services.some((x) => x.toLowerCase() === s)).map((c) => c.id);
@@ -256,7 +256,20 @@ export function publicUpdateId(publicId: string, updateId: string): string {
  * one status for all of the incident's components (those it already affects
  * publicly, plus those that cover its service).
  */
-export const componentStatusArgSchema = z.union([componentStatus, z.record(z.string().min(1), componentStatus)]);
+export const componentStatusArgSchema = z.union([componentStatus, z.record(z.string().min(1), componentStatus)], { error: (issue) => componentStatusArgError(issue.input) });
+
+/** Why `componentStatus` is neither one status nor a map of them, naming the value (and the component) at fault. */
+export function componentStatusArgError(input: unknown): string {
+  const statuses = COMPONENT_STATUSES.join(', ');
+  if (typeof input === 'string') return `"${input.slice(0, 40)}" is not a status; give one of ${statuses}, or {componentId: status}`;
+  if (input && typeof input === 'object' && !Array.isArray(input)) {
+    const entries = Object.entries(input as Record<string, unknown>);
+    if (entries.some(([id]) => !id)) return 'a component id cannot be empty';
+    const bad = entries.find(([, v]) => parseComponentStatus(v) === null);
+    if (bad) return `${JSON.stringify(bad[1])?.slice(0, 40) ?? String(bad[1])} (for ${bad[0].slice(0, 40)}) is not a status; give one of ${statuses}`;
+  }
+  return `give one status (${statuses}) or {componentId: status}`;
+}
 export type ComponentStatusArg = z.output<typeof componentStatusArgSchema>;
 
 /** The arguments of a `publish_status` update, for the status update schema. */
@@ -410,6 +423,7 @@ export function applyPublicUpdate(current: StatusPageState, input: PublicUpdateI
   statuses = inConfigOrder(config, statuses);
 
   const at = input.at ?? now;
+  if (previous && at.getTime() < previous.updatedAt.getTime()) return lateUpdate(current, previous, { id, at, message, resolved, input, statuses }, config, now);
   const phase: PublicPhase = resolved ? 'resolved' : (input.phase ?? (previous && previous.phase !== 'resolved' ? previous.phase : 'investigating'));
   const update: PublicIncidentUpdate = { id, at, phase, message, componentStatus: statuses };
   const incident: PublicIncident = {
@@ -442,6 +456,32 @@ export function applyPublicUpdate(current: StatusPageState, input: PublicUpdateI
     writes.push({ path: STATUS_PATHS.componentHistory(c.id), data: rollHistory(c.id, history ?? null, c.status, now) });
   }
   return { ok: true, changed: true, writes, incident, update, summary };
+}
+
+/**
+ * An update older than the incident's latest one, delivered after it (two
+ * publications in quick succession are not delivered in order): it joins the
+ * list in its place, and the incident's current state stays the newer one's.
+ */
+function lateUpdate(
+  current: StatusPageState,
+  previous: PublicIncident,
+  u: { id: string; at: Date; message: string; resolved: boolean; input: PublicUpdateInput; statuses: Record<string, ComponentStatus> },
+  config: StatusConfig,
+  now: Date,
+): PublicUpdateResult {
+  const arg = u.input.componentStatus;
+  const own = arg && typeof arg === 'object' ? inConfigOrder(config, Object.fromEntries(Object.entries(arg).filter(([k]) => config.components.some((c) => c.id === k)))) : u.statuses;
+  const componentStatus = u.resolved ? Object.fromEntries(Object.keys(own).map((k) => [k, 'operational' as const])) : own;
+  const phase: PublicPhase = u.resolved ? 'resolved' : (u.input.phase ?? previous.phase);
+  const update: PublicIncidentUpdate = { id: u.id, at: u.at, phase, message: u.message, componentStatus };
+  const incident: PublicIncident = {
+    ...previous,
+    impact: worstStatus([previous.impact, ...Object.values(componentStatus)]),
+    updates: [...previous.updates, update].sort((a, b) => b.at.getTime() - a.at.getTime()).slice(0, MAX_UPDATES_PER_INCIDENT),
+  };
+  const summary = current.summary ?? summaryOf(config, previous.resolvedAt ? [] : [activeEntry(previous)], now);
+  return { ok: true, changed: true, writes: [{ path: STATUS_PATHS.incident(incident.publicId), data: incident }], incident, update, summary };
 }
 
 /** How an open public incident appears in the summary. */

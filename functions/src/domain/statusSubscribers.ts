@@ -105,6 +105,9 @@ export function verifyLinkToken(secret: string, token: unknown, purpose: LinkPur
   return { ok: true, subscriberId };
 }
 
+/** The status page's URL: the console's Hosting site (CONSOLE_URL), path /status. */
+export const statusPageUrl = (consoleUrl: string) => `${consoleUrl.replace(/\/+$/, '')}/status`;
+
 export interface StatusLinks {
   /** The status page, e.g. https://example.web.app/status */
   pageUrl: string;

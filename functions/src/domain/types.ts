@@ -1,4 +1,5 @@
 // The vocabulary of the pipeline. Pure data: no Firebase, no Slack, no clock.
+import type { ComponentStatus, PublicPhase } from './statusPage';
 
 export const SEVERITIES = ['SEV1', 'SEV2', 'SEV3', 'SEV4'] as const;
 export type Severity = (typeof SEVERITIES)[number];
@@ -115,6 +116,43 @@ export interface Incident {
   rolledUpFor: number;
   /** It reopened `flapReopens` times: it no longer resolves by itself (said once on the timeline and in Slack). */
   flapping: boolean;
+  /** What the incident published on the public status page, and a draft awaiting approval (domain/publicUpdates.ts); absent until the first publish_status. */
+  statusPage?: IncidentStatusPage;
+}
+
+/** A public update as the state machine decided it: what the projection (domain/statusPage.ts) is given. */
+export interface PublicUpdate {
+  message: string;
+  /** The public title; null keeps the one already published (or a default from the components). */
+  title: string | null;
+  /** Every component the incident affects publicly, with its status as of this update (config/status.yaml ids). */
+  componentStatus: Record<string, ComponentStatus>;
+  phase: PublicPhase;
+}
+
+/** A public update waiting for a second responder (the severity policy's `statusPage.approvalFor`). */
+export interface PublicUpdateDraft extends PublicUpdate {
+  /** Stable per draft (the cause of the decision that wrote it): an approval names the draft it saw. */
+  id: string;
+  by: Actor;
+  at: Date;
+}
+
+/** incidents/{id}.statusPage */
+export interface IncidentStatusPage {
+  /** The first and the latest public update that went out (null: none yet, only a draft). */
+  firstPublishedAt: Date | null;
+  lastPublishedAt: Date | null;
+  /** How many public updates went out. */
+  published: number;
+  /** The incident's public state as of the latest update. */
+  title: string | null;
+  message: string | null;
+  phase: PublicPhase | null;
+  componentStatus: Record<string, ComponentStatus>;
+  /** When the next public update is due (the policy's cadence); null: none expected (resolved, or no cadence for the severity). */
+  nextUpdateDueAt: Date | null;
+  draft: PublicUpdateDraft | null;
 }
 
 export interface TimelineEntry {
@@ -136,7 +174,11 @@ export type Effect =
   | { kind: 'note_added'; message: string; actor: Actor }
   | { kind: 'step_checked'; stepId: string; text: string; done: boolean; actor: Actor; progress: { done: number; total: number } }
   | { kind: 'alerts_changed' }
-  | { kind: 'deploy_linked'; deploy: DeployRef };
+  | { kind: 'deploy_linked'; deploy: DeployRef }
+  /** A public update went out: the status page projection, its subscribers' mails, the cadence reminder, a post in the channel. */
+  | { kind: 'status_published'; update: PublicUpdate; at: Date; actor: Actor; approvedBy: Actor | null }
+  /** A public update waits for a second responder's approval. */
+  | { kind: 'status_drafted'; draft: PublicUpdateDraft };
 
 /** One distinct alert (fingerprint) inside an incident: incidents/{id}/alerts/{alertId}. */
 export interface AlertRecord {

@@ -5,6 +5,7 @@
 import { type Effect, type Incident, type IncidentStatus, isOpen, type Severity, severityRank } from '../types';
 import { ACKNOWLEDGE_ACTION_ID, RESOLVE_ACTION_ID } from './interactions';
 import { actorDisplay, clip, escapeMrkdwn, link, mentionDisplay, plural, relative, safe, slackDate } from './format';
+import { statusPageLine } from './statusPageMessages';
 
 export type SlackBlock = Record<string, unknown>;
 
@@ -254,6 +255,9 @@ function effectLine(incident: Incident, effect: Effect): { text: string; body: s
       const line = `:rocket: Deploy linked: ${deployLine(effect.deploy, incident, ' the incident')}`;
       return { text: line, body: line };
     }
+    case 'status_published':
+    case 'status_drafted':
+      return statusPageLine(effect);
   }
 }
 

@@ -8,7 +8,7 @@ import { stableId } from '../hash';
 import { COMPONENT_STATUS_LABELS, type ComponentStatus } from '../statusPage';
 import { escapeHtml } from '../markup';
 import type { MailWrite } from '../statusSubscribers';
-import { type Incident, type Severity } from '../types';
+import { type Effect, type Incident, type Severity } from '../types';
 import { duration, link, plural, safe, slackDate, utcText } from './format';
 import { consoleLink, LIMITS, type SlackBlock, type SlackMessage } from './messages';
 import type { SlackConfig } from './slackConfig';
@@ -44,6 +44,20 @@ const SEVERITY_MEANING: Record<Severity, string> = {
   SEV3: 'minor: a limited or partial problem',
   SEV4: 'low: little or no user impact',
 };
+
+/** The stakeholder event an incident effect is, if any: opened, a severity change, a resolve (never an alert, a note, a reopen…). */
+export function stakeholderEventOf(effect: Effect): StakeholderEvent | null {
+  switch (effect.kind) {
+    case 'incident_opened':
+      return { kind: 'opened' };
+    case 'severity_changed':
+      return effect.from === effect.to ? null : { kind: 'severity_changed', from: effect.from, to: effect.to };
+    case 'status_changed':
+      return effect.to === 'resolved' ? { kind: 'resolved' } : null;
+    default:
+      return null;
+  }
+}
 
 const uniqueLower = (values: string[]) => [...new Map(values.map((v) => [v.toLowerCase(), v])).values()];
 
