@@ -60,24 +60,66 @@ function methodTypes(method) {
  * (or its prefix) anywhere.
  */
 export class GrpcFrameParser {
-  #buffer = Buffer.alloc(0);
+  #chunks = [];
+  #length = 0;
+  #next = -1; // the length of the message being received, once its prefix is in
 
   /** Adds bytes; returns the messages completed by them, as {compressed, payload}. */
   push(chunk) {
-    this.#buffer = this.#buffer.length ? Buffer.concat([this.#buffer, chunk]) : Buffer.from(chunk);
+    if (chunk.length) {
+      this.#chunks.push(chunk);
+      this.#length += chunk.length;
+    }
     const out = [];
-    while (this.#buffer.length >= 5) {
-      const length = this.#buffer.readUInt32BE(1);
-      if (this.#buffer.length < 5 + length) break;
-      out.push({ compressed: this.#buffer[0] === 1, payload: this.#buffer.subarray(5, 5 + length) });
-      this.#buffer = this.#buffer.subarray(5 + length);
+    while (this.#length >= 5) {
+      if (this.#next < 0) this.#next = this.#peek(5).readUInt32BE(1);
+      if (this.#length < 5 + this.#next) break;
+      const message = this.#take(5 + this.#next);
+      this.#next = -1;
+      out.push({ compressed: message[0] === 1, payload: message.subarray(5) });
     }
     return out;
   }
 
   /** Bytes of an incomplete message still held. */
   get pending() {
-    return this.#buffer.length;
+    return this.#length;
+  }
+
+  /** The first n bytes, without consuming them. */
+  #peek(n) {
+    if (this.#chunks[0].length >= n) return this.#chunks[0];
+    const parts = [];
+    let have = 0;
+    for (const c of this.#chunks) {
+      parts.push(c);
+      have += c.length;
+      if (have >= n) break;
+    }
+    return Buffer.concat(parts, have);
+  }
+
+  /** Consumes the first n bytes (copying only the chunks they span). */
+  #take(n) {
+    const parts = [];
+    let have = 0;
+    let i = 0;
+    while (have < n) {
+      const c = this.#chunks[i];
+      const need = n - have;
+      if (c.length <= need) {
+        parts.push(c);
+        have += c.length;
+        i += 1;
+      } else {
+        parts.push(c.subarray(0, need));
+        this.#chunks[i] = c.subarray(need);
+        have += need;
+      }
+    }
+    this.#chunks = this.#chunks.slice(i);
+    this.#length -= n;
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts, n);
   }
 }
 
@@ -303,10 +345,11 @@ const tap = (see) =>
 
 /**
  * Starts the proxy. `upstream` is the emulator's "host:port"; `callers` names
- * the ports to open (one each, on 127.0.0.1, port 0 = any free one).
- * Returns {hosts: {caller: "127.0.0.1:port"}, records, activity(), since(t), close()}.
+ * the ports to open, one each on 127.0.0.1: `basePort` + the caller's index
+ * when given (any free port where that one is taken), otherwise any free port.
+ * Returns {hosts: {caller: "127.0.0.1:port"}, records, errors, activity(), between(from, to), close()}.
  */
-export async function startFirestoreProxy({ upstream, callers = ['*'], host = '127.0.0.1', onRecord } = {}) {
+export async function startFirestoreProxy({ upstream, callers = ['*'], host = '127.0.0.1', basePort = 0, onRecord } = {}) {
   const [upHost, upPort] = splitHost(upstream);
   const records = [];
   const errors = [];
@@ -395,7 +438,7 @@ export async function startFirestoreProxy({ upstream, callers = ['*'], host = '1
     stream.on('error', (e) => errors.push(`caller stream: ${e.message}`));
   };
 
-  const listen = async (caller) => {
+  const listen = async (caller, index) => {
     const h2 = http2.createServer({ settings: { maxConcurrentStreams: 1000 } });
     h2.on('session', (session) => {
       // One upstream connection per caller connection, as the caller would have had.
@@ -416,15 +459,23 @@ export async function startFirestoreProxy({ upstream, callers = ['*'], host = '1
       socket.on('close', () => sockets.delete(socket));
     });
     const server = h2;
-    await new Promise((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, host, resolve);
+    const tryListen = (p) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(p, host, () => {
+          server.off('error', reject);
+          resolve();
+        });
+      });
+    await tryListen(basePort ? basePort + index : 0).catch((e) => {
+      if (e.code !== 'EADDRINUSE' || !basePort) throw e;
+      return tryListen(0);
     });
     servers.push(server);
     return [caller, `${host}:${server.address().port}`];
   };
 
-  const hosts = Object.fromEntries(await Promise.all(callers.map(listen)));
+  const hosts = Object.fromEntries(await Promise.all(callers.map((c, i) => listen(c, i))));
   return {
     hosts,
     records,

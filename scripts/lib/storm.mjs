@@ -21,6 +21,11 @@ export function stormMessage(n, service) {
 
 export const STORM_MESSAGES = DISTINCT + REPEATS;
 
+/** Distinct alerts among the first `n` messages of stormMessage() (every 6th repeats one). */
+export function distinctOf(n) {
+  return n - Math.floor((n + 1) / 6);
+}
+
 /** Calls send(n) for n in 0..count-1 at `perSecond`; resolves when all have resolved. */
 export async function atRate(count, perSecond, send) {
   const start = Date.now();
