@@ -290,7 +290,7 @@ if (!quick) {
   notes.push('stormSlackCalls: calls to the loopback Slack server that name the storm incident (its service, or its channel), counted by that server.');
 
   // Reads, writes and invocations: the storm, and one alert that opens an incident.
-  const storm = costPer(pipeline, p.windows.storm, p.windows.baselineBeforeStorm, STORM_MESSAGES);
+  const storm = costPer(pipeline, p.windows.storm, p.windows.baselineBeforeStorm, p.windows.storm.messages);
   const fresh = costPer(pipeline, p.windows.newIncident, p.windows.baselineBeforeProbes, p.windows.newIncident.length);
   figures.firestoreWritesPerStormAlert = r3(storm.per.writes);
   figures.firestoreReadsPerStormAlert = r3(storm.per.reads);
@@ -305,7 +305,7 @@ if (!quick) {
     'firestoreWritesPerStormAlert / firestoreReadsPerStormAlert: counted by a gRPC proxy between the functions and the Firestore emulator (scripts/lib/firestoreProxy.mjs; each function worker is pointed at its own proxy port by a --require preload, the code under test is unchanged), ' +
       'which decodes the Firestore protos: writes = the writes of each Commit/BatchWrite that succeeded (deletes included); reads = documents returned by BatchGetDocuments (found), RunQuery and Listen, and for RunAggregationQuery count() max(1, ceil(n/1000)) per result (billed per up to 1,000 index entries); ' +
       'firestoreBilledReadsPerStormAlert adds what Firestore also bills: 1 read per query that returns nothing and per missing document of a get. ' +
-      `Window: from the storm's first publish until the functions were quiet after it settled (${stormSeconds} s; roll-ups and notifications included), ${baselineText(storm)}, divided by its ${STORM_MESSAGES} messages. The bench's own polling reads the emulator directly and is not counted.`,
+      `Window: from the storm's first publish until the functions were quiet after it settled (${stormSeconds} s; roll-ups and notifications included), ${baselineText(storm)}, divided by the ${p.windows.storm.messages} messages it handled${p.windows.storm.messages < STORM_MESSAGES ? ` (of ${STORM_MESSAGES} published)` : ''}. The bench's own polling reads the emulator directly and is not counted.`,
   );
   notes.push(
     'functionInvocationsPerStormAlert: "Beginning execution of" lines of the Functions emulator (its stdout, stamped on arrival) in the same window, less the baseline, per storm message. The storm enters by the alerts topic (as a Cloud Monitoring Pub/Sub channel does), so it runs no alertWebhook; an alert that comes by webhook costs that 1 execution more (see the new-incident figures).',
