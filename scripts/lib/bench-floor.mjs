@@ -59,7 +59,7 @@ const windows = { storm: { from: s.from, to: q.at, messages: STORM_MESSAGES } };
 const rampSteps = [];
 for (const r of ramp) {
   log(`capacity ramp: ${rampMessages} messages at ${r}/s`);
-  await warm(Math.max(6, Math.ceil(r / 2)));
+  await warm(Math.min(16, Math.max(6, Math.ceil(r / 2))));
   await control.quiet({ forMs: 1500, allFinished: false, timeoutMs: 60_000 });
   const step = await storm(rampMessages, r, `floor-ramp-${r}-${Date.now().toString(36)}`, 10_000);
   const settled = step.handled >= rampMessages;

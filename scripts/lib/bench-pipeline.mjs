@@ -191,7 +191,7 @@ const paging = await alertToFirstPage();
 async function rampStep(r, n) {
   const stepService = `ramp-${tag}-${r}`;
   const distinct = distinctOf(n);
-  await warm(Math.max(6, Math.ceil(r / 2)), `-r${r}`);
+  await warm(Math.min(16, Math.max(6, Math.ceil(r / 2))), `-r${r}`);
   await quiet(`before the ${r}/s step`, { forMs: 1500, allFinished: false, timeoutMs: 60_000 });
   const visible = incidentVisible(stepService);
   const from = Date.now();
