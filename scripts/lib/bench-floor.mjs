@@ -8,7 +8,7 @@ import { PubSub } from '@google-cloud/pubsub';
 import { initializeApp } from 'firebase-admin/app';
 import { getFirestore } from 'firebase-admin/firestore';
 import { controlClient } from './benchControl.mjs';
-import { atRate, STORM_MESSAGES, stormMessage } from './storm.mjs';
+import { atRate, STORM_MESSAGES, stormMessage, warmWorkers } from './storm.mjs';
 
 const [, , outFile, optionsJson] = process.argv;
 const { rate: RATE = 10, ramp = [], rampMessages = 300 } = JSON.parse(optionsJson);
@@ -16,15 +16,16 @@ const project = process.env.GCLOUD_PROJECT;
 const control = controlClient(process.env.BENCH_CONTROL_URL);
 const db = getFirestore(initializeApp({ projectId: project }));
 const alerts = new PubSub({ projectId: project }).topic('alerts', { batching: { maxMessages: 1, maxMilliseconds: 0 } });
-const count = async () => (await db.collection('floor').count().get()).data().count;
+/** Documents the floor wrote for messages of `storm` (an attribute each message carries). */
+const count = async (storm) => (await db.collection('floor').where('storm', '==', storm).count().get()).data().count;
 const log = (...a) => console.error('[bench floor]', ...a);
 const notes = [];
 
 /** Publishes `workers` messages at once and waits until all are handled: that many warm workers. */
 async function warm(workers) {
-  const before = await count();
-  await Promise.all(Array.from({ length: workers }, () => alerts.publishMessage({ json: { warm: true } })));
-  for (const deadline = Date.now() + 120_000; (await count()) < before + workers; ) {
+  const storm = `warm-${Date.now().toString(36)}-${workers}`;
+  await Promise.all(Array.from({ length: workers }, () => alerts.publishMessage({ json: { warm: true }, attributes: { storm } })));
+  for (const deadline = Date.now() + 120_000; (await count(storm)) < workers; ) {
     if (Date.now() > deadline) throw new Error('bench floor: warm-up timed out');
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -32,13 +33,12 @@ async function warm(workers) {
 
 /** Publishes `n` storm messages at `r`/s; follows the count until all are handled or it stops growing for `stallMs`. */
 async function storm(n, r, service, stallMs) {
-  const before = await count();
   const from = Date.now();
-  await atRate(n, r, (i) => alerts.publishMessage({ json: stormMessage(i, service), attributes: { source: 'alertmanager' } }));
+  await atRate(n, r, (i) => alerts.publishMessage({ json: stormMessage(i, service), attributes: { source: 'alertmanager', storm: service } }));
   const published = Date.now();
   let last = { n: 0, at: Date.now() };
   for (;;) {
-    const handled = (await count()) - before;
+    const handled = await count(service);
     if (handled !== last.n) last = { n: handled, at: Date.now() };
     if (handled >= n || Date.now() - last.at > stallMs) break;
     await new Promise((res) => setTimeout(res, 100));
@@ -46,8 +46,8 @@ async function storm(n, r, service, stallMs) {
   return { from, published, handled: last.n, lastAt: last.at };
 }
 
-// The same warm-up as the pipeline gets: six workers.
-await warm(6);
+// The same warm-up as the pipeline gets.
+await warm(warmWorkers(RATE));
 await control.quiet({ timeoutMs: 60_000 });
 const s = await storm(STORM_MESSAGES, RATE, `floor-${Date.now().toString(36)}`, 30_000);
 const q = await control.quiet({ timeoutMs: 60_000 });
@@ -56,23 +56,33 @@ const seconds = (s.lastAt - s.from) / 1000;
 const figures = { floorAlertsPerSecond: Number((s.handled / seconds).toFixed(2)), floorSeconds: Number(seconds.toFixed(1)), floorHandled: s.handled, floorLost: STORM_MESSAGES - s.handled };
 const windows = { storm: { from: s.from, to: q.at, messages: STORM_MESSAGES } };
 
-const rampSteps = [];
-for (const r of ramp) {
-  log(`capacity ramp: ${rampMessages} messages at ${r}/s`);
-  await warm(Math.min(16, Math.max(6, Math.ceil(r / 2))));
+/** One ramp step: `rampMessages` messages for a fresh service at `r`/s, after warming workers. */
+async function rampStep(r) {
+  await warm(warmWorkers(r));
   await control.quiet({ forMs: 1500, allFinished: false, timeoutMs: 60_000 });
   const step = await storm(rampMessages, r, `floor-ramp-${r}-${Date.now().toString(36)}`, 10_000);
   const settled = step.handled >= rampMessages;
   const lagSeconds = settled ? (step.lastAt - step.published) / 1000 : null;
-  const result = {
+  return {
     rate: r,
     messages: rampMessages,
     publishSeconds: Number(((step.published - step.from) / 1000).toFixed(1)),
     lagSeconds: lagSeconds === null ? null : Number(lagSeconds.toFixed(1)),
     handledPerSecond: settled ? Number((rampMessages / ((step.lastAt - step.from) / 1000)).toFixed(2)) : null,
-    lostMessages: rampMessages - step.handled,
+    unhandledMessages: rampMessages - step.handled,
     pass: settled && lagSeconds <= 5,
   };
+}
+
+// As for the pipeline: a failing step is run once more before the ramp ends.
+const rampSteps = [];
+for (const r of ramp) {
+  log(`capacity ramp: ${rampMessages} messages at ${r}/s`);
+  let result = await rampStep(r);
+  if (!result.pass) {
+    log('step failed, once more', JSON.stringify(result));
+    result = { ...(await rampStep(r)), firstTry: result };
+  }
   rampSteps.push(result);
   log('step', JSON.stringify(result));
   if (!result.pass) break;

@@ -10,7 +10,7 @@ import { initializeApp } from 'firebase-admin/app';
 import { AggregateField, getFirestore } from 'firebase-admin/firestore';
 import { controlClient } from './benchControl.mjs';
 import { runProxyCheck } from './proxyCheck.mjs';
-import { atRate, percentile, STORM_MESSAGES, DISTINCT, stormMessage, distinctOf } from './storm.mjs';
+import { atRate, percentile, STORM_MESSAGES, DISTINCT, stormMessage, distinctOf, warmWorkers } from './storm.mjs';
 
 const [, , outFile, optionsJson] = process.argv;
 const { slackUrl, token, rate: RATE = 10, functionsUrl, ramp = [], rampMessages = 300, checkHost } = JSON.parse(optionsJson);
@@ -125,6 +125,8 @@ for (let i = 0; i < 3; i++) {
 }
 
 // --- 3. the storm -------------------------------------------------------------
+await warm(warmWorkers(RATE), '-storm');
+await quiet('before the storm', { timeoutMs: 60_000 });
 await baseline('baselineBeforeStorm');
 const service = `storm-${tag}`;
 log(`storm: ${STORM_MESSAGES} messages at ${RATE}/s for service ${service}`);
@@ -188,10 +190,10 @@ const paging = await alertToFirstPage();
 
 // --- 5. the capacity ramp -------------------------------------------------------
 /** One step: `n` messages (distinct alerts + every 6th a repeat) of a fresh group at `r`/s. */
-async function rampStep(r, n) {
-  const stepService = `ramp-${tag}-${r}`;
+async function rampStep(r, n, attempt = 1) {
+  const stepService = `ramp-${tag}-${r}-${attempt}`;
   const distinct = distinctOf(n);
-  await warm(Math.min(16, Math.max(6, Math.ceil(r / 2))), `-r${r}`);
+  await warm(warmWorkers(r), `-r${r}`);
   await quiet(`before the ${r}/s step`, { forMs: 1500, allFinished: false, timeoutMs: 60_000 });
   const visible = incidentVisible(stepService);
   const from = Date.now();
@@ -210,7 +212,7 @@ async function rampStep(r, n) {
         settled = Date.now();
         break;
       }
-      if (Date.now() - progressAt > 10_000) break; // nothing more is coming: the rest is lost
+      if (Date.now() - progressAt > 10_000) break; // no progress for 10 s: the rest is lost, or too late to matter
       await new Promise((res) => setTimeout(res, 250));
     }
   }
@@ -221,16 +223,22 @@ async function rampStep(r, n) {
     publishSeconds: Number(((published - from) / 1000).toFixed(1)),
     lagSeconds: lagSeconds === null ? null : Number(lagSeconds.toFixed(1)),
     handledPerSecond: settled ? Number((n / ((settled - from) / 1000)).toFixed(2)) : null,
-    lostAlerts: distinct - counts.alertCount,
-    lostMessages: n - counts.occurrences,
+    unhandledAlerts: distinct - counts.alertCount,
+    unhandledMessages: n - counts.occurrences,
   };
   step.pass = settled !== null && lagSeconds <= 5;
   return step;
 }
+// A step that fails is run once more (a fresh service): one hiccup of a busy
+// machine does not end the ramp; two failures at one rate do.
 const rampSteps = [];
 for (const r of ramp) {
   log(`capacity ramp: ${rampMessages} messages at ${r}/s`);
-  const step = await rampStep(r, rampMessages);
+  let step = await rampStep(r, rampMessages);
+  if (!step.pass) {
+    log('step failed, once more', JSON.stringify(step));
+    step = { ...(await rampStep(r, rampMessages, 2)), firstTry: step };
+  }
   rampSteps.push(step);
   log('step', JSON.stringify(step));
   if (!step.pass) break;
