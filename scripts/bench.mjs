@@ -6,7 +6,7 @@
 //   --port-offset N        move the pipeline's emulator ports by N (default 0: firebase.json's)
 //   --floor-port-offset N  the floor's emulator ports (default: the pipeline's offset + 1000)
 //   --ramp R1,R2,...       capacity ramp rates in messages/s (default 10,14,18,22,26,30,34,40,48)
-//   --ramp-messages N      messages per ramp step (default 300: 250 distinct alerts + 50 repeats)
+//   --ramp-messages N      messages per ramp step (default 240: 200 distinct alerts + 40 repeats)
 //   --no-proxy             functions talk to Firestore directly: no read/write counts (to see what the measuring costs)
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -58,7 +58,7 @@ if (ramp.some((r) => !(r > 0))) {
   console.error(`bench: --ramp takes rates such as 10,14,18, not "${opt('--ramp')}"`);
   process.exit(2);
 }
-const rampMessages = intOpt('--ramp-messages', 300, 12);
+const rampMessages = intOpt('--ramp-messages', 240, 12);
 const require = createRequire(import.meta.url);
 const started = Date.now();
 const notes = [];
@@ -387,7 +387,7 @@ if (!quick) {
   const stepText = (s) => `${s.rate}/s ${s.pass ? 'pass' : 'FAIL'} (${s.firstTry ? `first try failed: ${attemptText(s.firstTry)}; second try: ` : ''}${attemptText(s)})`;
   const topped = (steps) => (allPassed(steps) ? ` (every step passed: at least ${ramp.at(-1)}/s)` : '');
   notes.push(
-    `capacityAlertsPerSecond / floorCapacityAlertsPerSecond: a ramp of short storms, each ${rampMessages} messages (${rampMessages - Math.floor((rampMessages + 1) / 6)} distinct alerts + every 6th a repeat) for a fresh service, published at ${ramp.join(', ')} msg/s after warming max(6, rate) workers (at most 24) and waiting for the functions to go quiet; ` +
+    `capacityAlertsPerSecond / floorCapacityAlertsPerSecond: a ramp of short storms, each ${rampMessages} messages (${rampMessages - Math.floor((rampMessages + 1) / 6)} distinct alerts + every 6th a repeat) for a fresh service, published at ${ramp.join(', ')} msg/s after warming max(6, rate) workers (at most 24; again only when a step needs more than were warmed, or after a failed step) and waiting for the functions to go quiet; ` +
       'a step passes when nothing is lost and the counts settle within 5 s of the last message (pipeline: the incident\'s alertCount and the alerts\' occurrences; floor: its documents); a step that fails is run once more on a fresh service, and the figure is the highest rate before a step that fails twice, which ends the ramp. ' +
       `With ${rampMessages} messages a step at r/s passes when the system drains at least ${rampMessages}·r/(${rampMessages} + 5·r) msg/s, so it measures a sustained rate only within that margin. ` +
       `Pipeline: ${p.ramp.map(stepText).join('; ')}${topped(p.ramp)}. Floor: ${f.ramp.map(stepText).join('; ')}${topped(f.ramp)}.`,

@@ -11,7 +11,7 @@ import { controlClient } from './benchControl.mjs';
 import { atRate, STORM_MESSAGES, stormMessage, warmWorkers } from './storm.mjs';
 
 const [, , outFile, optionsJson] = process.argv;
-const { rate: RATE = 10, ramp = [], rampMessages = 300 } = JSON.parse(optionsJson);
+const { rate: RATE = 10, ramp = [], rampMessages = 240 } = JSON.parse(optionsJson);
 const project = process.env.GCLOUD_PROJECT;
 const control = controlClient(process.env.BENCH_CONTROL_URL);
 const db = getFirestore(initializeApp({ projectId: project }));
@@ -57,8 +57,13 @@ const figures = { floorAlertsPerSecond: Number((s.handled / seconds).toFixed(2))
 const windows = { storm: { from: s.from, to: q.at, messages: STORM_MESSAGES } };
 
 /** One ramp step: `rampMessages` messages for a fresh service at `r`/s, after warming workers. */
-async function rampStep(r) {
-  await warm(warmWorkers(r));
+let warmed = 0; // the first step always warms (the storm may have left workers stuck)
+async function rampStep(r, attempt = 1) {
+  // Workers stay up once started: warm again only for more of them, or after a failed attempt.
+  if (warmWorkers(r) > warmed || attempt > 1) {
+    await warm(warmWorkers(r));
+    warmed = Math.max(warmed, warmWorkers(r));
+  }
   await control.quiet({ forMs: 1500, allFinished: false, timeoutMs: 60_000 });
   const step = await storm(rampMessages, r, `floor-ramp-${r}-${Date.now().toString(36)}`, 10_000);
   const settled = step.handled >= rampMessages;
@@ -81,7 +86,7 @@ for (const r of ramp) {
   let result = await rampStep(r);
   if (!result.pass) {
     log('step failed, once more', JSON.stringify(result));
-    result = { ...(await rampStep(r)), firstTry: result };
+    result = { ...(await rampStep(r, 2)), firstTry: result };
   }
   rampSteps.push(result);
   log('step', JSON.stringify(result));

@@ -13,7 +13,7 @@ import { runProxyCheck } from './proxyCheck.mjs';
 import { atRate, percentile, STORM_MESSAGES, DISTINCT, stormMessage, distinctOf, warmWorkers } from './storm.mjs';
 
 const [, , outFile, optionsJson] = process.argv;
-const { slackUrl, token, rate: RATE = 10, functionsUrl, ramp = [], rampMessages = 300, checkHost } = JSON.parse(optionsJson);
+const { slackUrl, token, rate: RATE = 10, functionsUrl, ramp = [], rampMessages = 240, checkHost } = JSON.parse(optionsJson);
 const project = process.env.GCLOUD_PROJECT;
 const control = controlClient(process.env.BENCH_CONTROL_URL);
 const db = getFirestore(initializeApp({ projectId: project }));
@@ -164,7 +164,7 @@ if (stalled) {
 }
 unsubscribeIncident();
 // Everything the storm set going (roll-ups, coalesced notifications) is part of its cost.
-windows.storm = { from: t0, to: await quiet('after the storm', { timeoutMs: 60_000 }), messages: stalled ? lastProgress.occurrences : STORM_MESSAGES };
+windows.storm = { from: t0, to: await quiet('after the storm', { timeoutMs: stalled ? 30_000 : 60_000 }), messages: stalled ? lastProgress.occurrences : STORM_MESSAGES };
 const stormSeconds = (settledAt - t0) / 1000;
 const inWindow = [...new Set(writes)].filter((t) => t >= t0 && t <= settledAt).sort((a, b) => a - b);
 let peak = 0;
@@ -190,10 +190,15 @@ const paging = await alertToFirstPage();
 
 // --- 5. the capacity ramp -------------------------------------------------------
 /** One step: `n` messages (distinct alerts + every 6th a repeat) of a fresh group at `r`/s. */
+let warmed = 0; // the first step always warms (the storm may have left workers stuck)
 async function rampStep(r, n, attempt = 1) {
   const stepService = `ramp-${tag}-${r}-${attempt}`;
   const distinct = distinctOf(n);
-  await warm(warmWorkers(r), `-r${r}`);
+  // Workers stay up once started: warm again only for more of them, or after a failed attempt.
+  if (warmWorkers(r) > warmed || attempt > 1) {
+    await warm(warmWorkers(r), `-r${r}-${attempt}`);
+    warmed = Math.max(warmed, warmWorkers(r));
+  }
   await quiet(`before the ${r}/s step`, { forMs: 1500, allFinished: false, timeoutMs: 60_000 });
   const visible = incidentVisible(stepService);
   const from = Date.now();
