@@ -1,22 +1,66 @@
 #!/usr/bin/env node
 // npm run bench: measures the pipeline against its own floor, in one run, and
 // prints how each figure was measured. The last line is one JSON object.
-//   --rate N   storm publish rate in messages/s (default 10)
-//   --quick    skip the emulator phases (micro-benchmarks and cold start only)
+//   --rate N               storm publish rate in messages/s (default 10)
+//   --quick                skip the emulator phases (micro-benchmarks and cold start only)
+//   --port-offset N        move the pipeline's emulator ports by N (default 0: firebase.json's)
+//   --floor-port-offset N  the floor's emulator ports (default: the pipeline's offset + 1000)
+//   --ramp R1,R2,...       capacity ramp rates in messages/s (default 10,14,18,22,26,30,34,40,48)
+//   --ramp-messages N      messages per ramp step (default 240: 200 distinct alerts + 40 repeats)
+//   --no-proxy             functions talk to Firestore directly: no read/write counts (to see what the measuring costs)
 import './lib/node22.mjs';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { addCounts, breakdownFigure, breakdownLines, costOf, lessBaseline, perUnit, PRICES, windowCounts } from './lib/benchCost.mjs';
+import { startControl } from './lib/benchControl.mjs';
 import { CACHE, emulatorEnvironmentOr, FIREBASE_BIN, ROOT } from './lib/emulators.mjs';
+import { startFirestoreProxy } from './lib/firestoreProxy.mjs';
+import { InvocationLog, runTailingStdout } from './lib/functionsLog.mjs';
 import { isolatedProject } from './lib/project.mjs';
 import { freePort, run, shellJoin } from './lib/run.mjs';
-import { percentile } from './lib/storm.mjs';
+import { percentile, STORM_MESSAGES, warmWorkers } from './lib/storm.mjs';
+import { taskTimerFor } from './lib/suite.mjs';
 
 const args = process.argv.slice(2);
-const rate = Number(args[args.indexOf('--rate') + 1] || 10) || 10;
+const KNOWN = new Set(['--rate', '--quick', '--port-offset', '--floor-port-offset', '--ramp', '--ramp-messages', '--no-proxy']);
+for (const a of args) {
+  if (a.startsWith('--') && !KNOWN.has(a)) {
+    console.error(`bench: unknown option ${a}; options are ${[...KNOWN].join(', ')}`);
+    process.exit(2);
+  }
+}
+/** The value after `name`, or `fallback`. */
+const opt = (name, fallback) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : fallback;
+};
+function intOpt(name, fallback, min = 0) {
+  const v = Number(opt(name, fallback));
+  if (!Number.isInteger(v) || v < min) {
+    console.error(`bench: ${name} takes a whole number ≥ ${min}, not "${opt(name, fallback)}"`);
+    process.exit(2);
+  }
+  return v;
+}
+const rate = Number(opt('--rate', 10));
+if (!(rate > 0)) {
+  console.error(`bench: --rate takes messages per second, not "${opt('--rate')}"`);
+  process.exit(2);
+}
 const quick = args.includes('--quick');
+const useProxy = !args.includes('--no-proxy');
+const portOffset = intOpt('--port-offset', 0);
+const floorPortOffset = intOpt('--floor-port-offset', portOffset + 1000);
+const ramp = String(opt('--ramp', '10,14,18,22,26,30,34,40,48')).split(',').map(Number);
+if (ramp.some((r) => !(r > 0))) {
+  console.error(`bench: --ramp takes rates such as 10,14,18, not "${opt('--ramp')}"`);
+  process.exit(2);
+}
+const rampMessages = intOpt('--ramp-messages', 240, 12);
 const require = createRequire(import.meta.url);
 const started = Date.now();
 const notes = [];
@@ -99,60 +143,266 @@ if (!quick) {
   const setup = emulatorEnvironmentOr();
   // The loopback Slack server of the tests (TypeScript), transpiled for this process.
   const ts = require('typescript');
-  fs.mkdirSync(path.join(CACHE, 'bench-tools'), { recursive: true });
-  const slackJs = path.join(CACHE, 'bench-tools', 'slackServer.mjs');
+  const tools = path.join(CACHE, 'bench-tools');
+  fs.mkdirSync(tools, { recursive: true });
+  const slackJs = path.join(tools, 'slackServer.mjs');
   const source = fs.readFileSync(path.join(ROOT, 'test/support/slackServer.ts'), 'utf8');
   fs.writeFileSync(slackJs, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
   const { FakeSlack } = await import(pathToFileURL(slackJs).href);
   const slack = new FakeSlack();
   const slackPort = await slack.listen(await freePort());
   const slackUrl = `http://127.0.0.1:${slackPort}`;
+  const base = JSON.parse(fs.readFileSync(path.join(ROOT, 'firebase.json'), 'utf8'));
+  const port = (name, offset) => base.emulators[name].port + offset;
+
+  /** Whether a TCP port on 127.0.0.1 can be listened on now. */
+  const canListen = (p) =>
+    new Promise((resolve) => {
+      const srv = net.createServer();
+      srv.once('error', () => resolve(false));
+      srv.listen(p, '127.0.0.1', () => srv.close(() => resolve(true)));
+    });
+  /** Every port a suite of `only` at `offset` listens on (firebase.json's, moved; the hub, logging, eventarc and tasks always start), and the proxy's block. */
+  const suitePorts = (offset, only, proxyPorts) => {
+    const started = new Set([...only.split(','), 'hub', 'logging', 'eventarc', 'tasks']);
+    return [
+      ...Object.entries(base.emulators).flatMap(([n, e]) => (started.has(n) && typeof e?.port === 'number' ? [e.port + offset] : [])),
+      9150 + offset, // the Firestore emulator's websocket
+      ...Array.from({ length: proxyPorts }, (_, i) => 8100 + offset + i),
+    ];
+  };
+
+  /**
+   * Runs `script(hosts, offset)` inside `firebase emulators:exec` with the
+   * counting Firestore proxy between the functions and the Firestore emulator
+   * (a port per name in `callers`) and the Functions emulator's stdout read for
+   * executions. Ports past 32768 lie in Linux's ephemeral range: on a busy
+   * machine an outgoing connection elsewhere can hold one for a while. So the
+   * suite starts at `offset` if all its ports are free, else 100 higher (up to
+   * 9 times), and again higher if an emulator still finds its port taken.
+   */
+  async function measuredSuite({ name, makeConfig, projectId, only, script, callers, offset: requested, env = {} }) {
+    const preload = path.join(ROOT, 'scripts/lib/firestoreProxyPreload.cjs');
+    const logFile = path.join(tools, `${name}-emulators.log`);
+    const names = [...callers, 'bench-check', '*'];
+    const stamped = [];
+    const cpu0 = process.cpuUsage();
+    let code = 1;
+    let log = new InvocationLog();
+    let proxy = null;
+    let offset = requested;
+    for (let slot = 0; slot < 10; slot++) {
+      offset = requested + 100 * slot;
+      const busy = [];
+      for (const p of suitePorts(offset, only, names.length)) if (!(await canListen(p))) busy.push(p);
+      if (busy.length) {
+        say(`  (port${busy.length > 1 ? 's' : ''} ${busy.join(', ')} in use: trying the ${name} suite at offset ${offset + 100})`);
+        continue;
+      }
+      const config = makeConfig(offset);
+      // The proxy's ports: a block of the suite's own offset (8100 + offset + i), clear of firebase.json's ports.
+      proxy = await startFirestoreProxy({ upstream: `127.0.0.1:${port('firestore', offset)}`, callers: names, basePort: 8100 + offset });
+      log = new InvocationLog();
+      let portTaken = false;
+      const control = await startControl({ log, proxy });
+      // Tasks due later go to the local task timer, as under npm start and npm test (the Cloud Tasks emulator ignores scheduleTime).
+      const timer = only.split(',').includes('tasks') ? await taskTimerFor(projectId, config) : null;
+      code = await runTailingStdout(FIREBASE_BIN, ['emulators:exec', '--config', config, '--project', projectId, '--only', only, script(proxy.hosts, offset)], {
+        cwd: ROOT,
+        env: {
+          ...setup.env,
+          ...env,
+          ...(timer?.env ?? {}),
+          ...(useProxy ? { NODE_OPTIONS: `${setup.env.NODE_OPTIONS ?? ''} --require ${JSON.stringify(preload)}`.trim(), BENCH_FIRESTORE_PROXY_HOSTS: JSON.stringify(proxy.hosts) } : {}),
+          BENCH_CONTROL_URL: control.url,
+        },
+        onLine: (text, at) => {
+          if (/port taken/i.test(text) && log.begins.length === 0) portTaken = true;
+          log.line(text, at);
+          stamped.push(`${new Date(at).toISOString()} ${text}`);
+        },
+        outFile: path.join(tools, `${name}-emulators.out`),
+      });
+      await control.close();
+      await timer?.close();
+      if (code === 0 || !portTaken) break;
+      await proxy.close();
+      proxy = null;
+      say(`  (an emulator found its port taken: trying the ${name} suite at offset ${offset + 100})`);
+    }
+    if (proxy) await proxy.close();
+    fs.writeFileSync(logFile, `${stamped.join('\n')}\n`);
+    const cpu = process.cpuUsage(cpu0);
+    const rpcs = proxy?.records.length ?? 0;
+    notes.push(
+      `${name} suite (ports +${offset}): the bench's own process (Firestore proxy, loopback Slack, log reader) used ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU-s for ${rpcs} Firestore RPCs ` +
+        `(${((cpu.user + cpu.system) / 1000 / Math.max(1, rpcs)).toFixed(2)} ms each at most): the measuring's own cost, on the same cores.`,
+    );
+    if (proxy?.errors.length) notes.push(`${name}: the Firestore proxy saw ${proxy.errors.length} connection error(s), e.g. ${proxy.errors[0]}`);
+    return { code, log, proxy, logFile, offset };
+  }
+
+  /** The reads, writes and invocations of a window, less the baseline's rate, per unit. */
+  const costPer = (suite, w, baselineWindow, units) => {
+    const b = baselineWindow ? windowCounts(suite.log, suite.proxy, baselineWindow.from, baselineWindow.to) : null;
+    const list = (Array.isArray(w) ? w : [w]).map((x) => lessBaseline(windowCounts(suite.log, suite.proxy, x.from, x.to), b));
+    return { per: perUnit(addCounts(list), units), baseline: b, windows: list.length };
+  };
+  const r3 = (v) => Number(v.toFixed(3));
 
   // --- 3. the pipeline on the emulators ------------------------------------
-  const pipelineOut = path.join(CACHE, 'bench-tools', 'pipeline.json');
+  const pipelineOut = path.join(tools, 'pipeline.json');
   fs.rmSync(pipelineOut, { force: true });
-  const config = isolatedProject('bench', { params: { ...testConfig.params, SLACK_API_URL: `${slackUrl}/api/` }, secrets: testConfig.secrets });
-  say(`\n▶ pipeline on the emulators (storm at ${rate} msg/s)`);
-  const script = shellJoin([process.execPath, path.join(ROOT, 'scripts/lib/bench-pipeline.mjs'), pipelineOut, slackUrl, testConfig.secrets.ALERT_WEBHOOK_TOKEN, String(rate)]);
-  const code = await run(FIREBASE_BIN, ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', 'firestore,pubsub,functions,auth,tasks', script], {
-    cwd: ROOT,
-    env: { ...setup.env, INCIDENT_PIPELINE_ROOT: ROOT },
-    stdio: ['ignore', 'ignore', 'inherit'],
+  const functionNames = Object.keys(lib('index.js'));
+  say(`\n▶ pipeline on the emulators (ports +${portOffset}; storm at ${rate} msg/s; ramp ${ramp.join(', ')} msg/s)`);
+  const pipeline = await measuredSuite({
+    name: 'pipeline',
+    makeConfig: (offset) => isolatedProject('bench', { params: { ...testConfig.params, SLACK_API_URL: `${slackUrl}/api/` }, secrets: testConfig.secrets, portOffset: offset }),
+    projectId: testConfig.projectId,
+    only: 'firestore,pubsub,functions,auth,tasks',
+    callers: functionNames,
+    offset: portOffset,
+    env: { INCIDENT_PIPELINE_ROOT: ROOT },
+    script: (hosts, offset) =>
+      shellJoin([
+        process.execPath,
+        path.join(ROOT, 'scripts/lib/bench-pipeline.mjs'),
+        pipelineOut,
+        JSON.stringify({
+          slackUrl,
+          token: testConfig.secrets.ALERT_WEBHOOK_TOKEN,
+          rate,
+          functionsUrl: `http://127.0.0.1:${port('functions', offset)}/${testConfig.projectId}/us-central1`,
+          ramp,
+          rampMessages,
+          checkHost: hosts['bench-check'],
+        }),
+      ]),
   });
   await slack.close();
-  if (code !== 0 || !fs.existsSync(pipelineOut)) {
-    console.error('bench: the pipeline phase failed (see above)');
+  if (pipeline.code !== 0 || !fs.existsSync(pipelineOut)) {
+    console.error(`bench: the pipeline phase failed (see above; the emulators' output is in ${pipeline.logFile})`);
     process.exit(1);
   }
-  Object.assign(figures, JSON.parse(fs.readFileSync(pipelineOut, 'utf8')));
+  const p = JSON.parse(fs.readFileSync(pipelineOut, 'utf8'));
+  Object.assign(figures, p.figures);
+  notes.push(...p.notes);
+  notes.push('Firestore proxy: checked before the pipeline phase against the emulator with known operations (5 writes of which 1 delete, 1 failed commit, 7 document reads, 1 missing document, 1 empty query): counted exactly.');
   notes.push('alertToIncidentMsP50/P95: 50 sequential generic alerts POSTed to /alertWebhook/generic after a warm-up, each timed from the POST until a Firestore snapshot listener (onSnapshot on incidents where service == X) sees the incident.');
   notes.push(
-    `stormAlertsPerSecond: ${1200} Alertmanager messages (1,000 distinct alerts + 200 repeats, one group) published to the alerts topic at a steady ${rate}/s after warming 6 function workers; messages / seconds from the first publish until alertCount is 1,000 and the alerts' occurrences sum to 1,200.`,
+    `stormAlertsPerSecond: ${STORM_MESSAGES} Alertmanager messages (1,000 distinct alerts + 200 repeats, one group) published to the alerts topic at a steady ${rate}/s after warming ${warmWorkers(rate)} onAlertPublished workers (max(6, rate), at most 24: the emulator starts a worker process per concurrent event, and one started mid-storm is a cold start); messages / seconds from the first publish until alertCount is 1,000 and the alerts' occurrences sum to 1,200.`,
   );
   notes.push('stormIncidentDocWritesPerSecond: distinct update times of the incident document seen by a snapshot listener during the storm, divided by the storm seconds (peak: most writes within any 1 s).');
   notes.push('stormSlackCalls: calls to the loopback Slack server that name the storm incident (its service, or its channel), counted by that server.');
 
+  // Reads, writes and invocations: the storm, and one alert that opens an incident.
+  const storm = costPer(pipeline, p.windows.storm, p.windows.baselineBeforeStorm, p.windows.storm.messages);
+  const fresh = costPer(pipeline, p.windows.newIncident, p.windows.baselineBeforeProbes, p.windows.newIncident.length);
+  figures.firestoreWritesPerStormAlert = r3(storm.per.writes);
+  figures.firestoreReadsPerStormAlert = r3(storm.per.reads);
+  figures.firestoreBilledReadsPerStormAlert = r3(storm.per.billedReads);
+  figures.functionInvocationsPerStormAlert = r3(storm.per.invocations);
+  figures.firestoreWritesPerNewIncidentAlert = r3(fresh.per.writes);
+  figures.firestoreReadsPerNewIncidentAlert = r3(fresh.per.reads);
+  figures.functionInvocationsPerNewIncidentAlert = r3(fresh.per.invocations);
+  const stormSeconds = ((p.windows.storm.to - p.windows.storm.from) / 1000).toFixed(1);
+  const baselineText = (c) => (c.baseline ? `a ${(c.baseline.ms / 1000).toFixed(0)} s quiet baseline just before (${c.baseline.invocations.total} executions, ${c.baseline.firestore.rpcs} RPCs) subtracted at its rate` : 'no baseline');
+  notes.push(
+    'firestoreWritesPerStormAlert / firestoreReadsPerStormAlert: counted by a gRPC proxy between the functions and the Firestore emulator (scripts/lib/firestoreProxy.mjs; each function worker is pointed at its own proxy port by a --require preload, the code under test is unchanged), ' +
+      'which decodes the Firestore protos: writes = the writes of each Commit/BatchWrite that succeeded (deletes included); reads = documents returned by BatchGetDocuments (found), RunQuery and Listen, and for RunAggregationQuery count() max(1, ceil(n/1000)) per result (billed per up to 1,000 index entries); ' +
+      'firestoreBilledReadsPerStormAlert adds what Firestore also bills: 1 read per query that returns nothing and per missing document of a get. ' +
+      `Window: from the storm's first publish until the functions were quiet after it settled (${stormSeconds} s; roll-ups and notifications included), ${baselineText(storm)}, divided by the ${p.windows.storm.messages} messages it handled${p.windows.storm.messages < STORM_MESSAGES ? ` (of ${STORM_MESSAGES} published)` : ''}. The bench's own polling reads the emulator directly and is not counted.`,
+  );
+  notes.push(
+    'functionInvocationsPerStormAlert: "Beginning execution of" lines of the Functions emulator (its stdout, stamped on arrival) in the same window, less the baseline, per storm message. The storm enters by the alerts topic (as a Cloud Monitoring Pub/Sub channel does), so it runs no alertWebhook; an alert that comes by webhook costs that 1 execution more (see the new-incident figures).',
+  );
+  notes.push(`Per storm alert, by function, RPC and collection (w = writes, r = reads):\n      ${breakdownLines(storm.per).join('\n      ')}`);
+  notes.push(
+    `firestoreWritesPerNewIncidentAlert / firestoreReadsPerNewIncidentAlert / functionInvocationsPerNewIncidentAlert: ${fresh.windows} generic alerts for new services, each POSTed to /alertWebhook alone once the functions were quiet, counted from the POST until they were quiet again (everything the new incident set going), ${baselineText(fresh)}; mean per alert:\n      ${breakdownLines(fresh.per).join('\n      ')}`,
+  );
+
+  // The cost line.
+  const cost = costOf(storm.per);
+  figures.costPerMillionStormAlertsUsd = cost.totalUsd;
+  figures.firestoreCostPerMillionStormAlertsUsd = cost.firestoreUsd;
+  figures.functionsCostPerMillionStormAlertsUsd = cost.functionsUsd;
+  if (!useProxy) {
+    for (const k of Object.keys(figures)) if (/^firestore|^costPer/.test(k)) figures[k] = null;
+    notes.push('--no-proxy: the functions talked to the Firestore emulator directly, so no reads or writes were counted (null), and no cost line.');
+  }
+  const million = (n) => `${(n / 1e6).toFixed(2)} M`;
+  notes.push(
+    `costPerMillionStormAlertsUsd: 1 million alerts in storms like this one = ${million(cost.reads)} billed reads, ${million(cost.writes)} writes, ${million(cost.deletes)} deletes, ${million(cost.invocations)} invocations → ` +
+      `Firestore $${cost.firestoreUsd} + Cloud Run functions invocations $${cost.functionsUsd} = $${cost.totalUsd}. ` +
+      `Prices (list, USD, free tiers excluded, read ${PRICES.seen}): ${PRICES.firestore.edition} $${PRICES.firestore.readsPer100k} per 100k reads, $${PRICES.firestore.writesPer100k} per 100k writes, $${PRICES.firestore.deletesPer100k} per 100k deletes (${PRICES.firestore.source}; free tier ${PRICES.firestore.freeTier}); ` +
+      `${PRICES.functions.product} $${PRICES.functions.invocationsPerMillion} per million (${PRICES.functions.source}; free tier ${PRICES.functions.freeTier}). Not included: CPU/memory time, Cloud Tasks operations, Pub/Sub, network.`,
+  );
+  notes.push(`alertToFirstPageMsP50/P95: ${p.paging}.`);
+
   // --- 4. the floor: a bare function, same messages, its own emulator run ---
-  const floorOut = path.join(CACHE, 'bench-tools', 'floor.json');
+  const floorOut = path.join(tools, 'floor.json');
   fs.rmSync(floorOut, { force: true });
   const floorDir = path.join(CACHE, 'bench-floor');
-  const base = JSON.parse(fs.readFileSync(path.join(ROOT, 'firebase.json'), 'utf8'));
-  const floorConfig = isolatedProject('bench-floor', {
-    firebaseJson: { functions: [{ source: path.relative(floorDir, path.join(ROOT, 'bench/floor')), codebase: 'floor' }], emulators: base.emulators },
+  const floorConfig = (offset) =>
+    isolatedProject('bench-floor', {
+      firebaseJson: { functions: [{ source: path.relative(floorDir, path.join(ROOT, 'bench/floor')), codebase: 'floor', runtime: base.functions[0].runtime }], emulators: structuredClone(base.emulators) },
+      portOffset: offset,
+    });
+  say(`\n▶ the floor: a bare function writing one document per message, same messages, same rate, same ramp (ports +${floorPortOffset})`);
+  const floor = await measuredSuite({
+    name: 'floor',
+    makeConfig: floorConfig,
+    projectId: 'demo-incidents-floor',
+    only: 'firestore,pubsub,functions',
+    callers: ['floor'],
+    offset: floorPortOffset,
+    script: () => shellJoin([process.execPath, path.join(ROOT, 'scripts/lib/bench-floor.mjs'), floorOut, JSON.stringify({ rate, ramp, rampMessages })]),
   });
-  say('\n▶ the floor: a bare function writing one document per message, same messages, same rate');
-  const floorCode = await run(FIREBASE_BIN, ['emulators:exec', '--config', floorConfig, '--project', 'demo-incidents-floor', '--only', 'firestore,pubsub,functions', shellJoin([process.execPath, path.join(ROOT, 'scripts/lib/bench-floor.mjs'), floorOut, String(rate)])], {
-    cwd: ROOT,
-    env: setup.env,
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  if (floorCode !== 0 || !fs.existsSync(floorOut)) {
-    console.error('bench: the floor phase failed (see above)');
+  if (floor.code !== 0 || !fs.existsSync(floorOut)) {
+    console.error(`bench: the floor phase failed (see above; the emulators' output is in ${floor.logFile})`);
     process.exit(1);
   }
-  Object.assign(figures, JSON.parse(fs.readFileSync(floorOut, 'utf8')));
+  const f = JSON.parse(fs.readFileSync(floorOut, 'utf8'));
+  Object.assign(figures, f.figures);
+  notes.push(...f.notes);
   figures.stormToFloorRatio = Number((figures.stormAlertsPerSecond / figures.floorAlertsPerSecond).toFixed(2));
-  notes.push('floorAlertsPerSecond: the same 1,200 messages at the same rate, handled by bench/floor (one Firestore write per message) in a separate emulator run with the same warm-up; messages handled / seconds until the count stops growing.');
+  notes.push(`floorAlertsPerSecond: the same 1,200 messages at the same rate, handled by bench/floor (one Firestore write per message) in a separate emulator run with the same warm-up (${warmWorkers(rate)} workers); messages handled / seconds until the count stops growing.`);
+  const floorCost = costPer(floor, f.windows.storm, null, STORM_MESSAGES);
+  figures.floorFirestoreWritesPerAlert = useProxy ? r3(floorCost.per.writes) : null;
+  figures.floorFunctionInvocationsPerAlert = r3(floorCost.per.invocations);
+  notes.push(`floorFirestoreWritesPerAlert / floorFunctionInvocationsPerAlert: the floor's storm counted the same way (proxy and emulator log): ${breakdownLines(floorCost.per).join('; ')}.`);
+
+  // --- 5. capacity: the ramp of both ----------------------------------------
+  const capacity = (steps) => {
+    let best = null;
+    for (const s of steps) {
+      if (!s.pass) break;
+      best = s.rate;
+    }
+    return best;
+  };
+  figures.capacityAlertsPerSecond = capacity(p.ramp);
+  figures.floorCapacityAlertsPerSecond = capacity(f.ramp);
+  const allPassed = (steps) => steps.length === ramp.length && steps.every((s) => s.pass);
+  figures.capacityIsLowerBound = allPassed(p.ramp);
+  figures.floorCapacityIsLowerBound = allPassed(f.ramp);
+  figures.floorToPipelineCapacityRatio =
+    figures.capacityAlertsPerSecond && figures.floorCapacityAlertsPerSecond ? Number((figures.floorCapacityAlertsPerSecond / figures.capacityAlertsPerSecond).toFixed(2)) : null;
+  const attemptText = (s) =>
+    `${s.lagSeconds === null ? `${s.unhandledMessages} of ${s.messages} messages not handled when progress stopped for 10 s` : `settled ${s.lagSeconds} s after the last message`}${s.handledPerSecond ? `, ${s.handledPerSecond}/s` : ''}`;
+  const stepText = (s) => `${s.rate}/s ${s.pass ? 'pass' : 'FAIL'} (${s.firstTry ? `first try failed: ${attemptText(s.firstTry)}; second try: ` : ''}${attemptText(s)})`;
+  const topped = (steps) => (allPassed(steps) ? ` (every step passed: at least ${ramp.at(-1)}/s)` : '');
+  notes.push(
+    `capacityAlertsPerSecond / floorCapacityAlertsPerSecond: a ramp of short storms, each ${rampMessages} messages (${rampMessages - Math.floor((rampMessages + 1) / 6)} distinct alerts + every 6th a repeat) for a fresh service, published at ${ramp.join(', ')} msg/s after warming max(6, rate) workers (at most 24; again only when a step needs more than were warmed, or after a failed step) and waiting for the functions to go quiet; ` +
+      'a step passes when nothing is lost and the counts settle within 5 s of the last message (pipeline: the incident\'s alertCount and the alerts\' occurrences; floor: its documents); a step that fails is run once more on a fresh service, and the figure is the highest rate before a step that fails twice, which ends the ramp. ' +
+      `With ${rampMessages} messages a step at r/s passes when the system drains at least ${rampMessages}·r/(${rampMessages} + 5·r) msg/s, so it measures a sustained rate only within that margin. ` +
+      `Pipeline: ${p.ramp.map(stepText).join('; ')}${topped(p.ramp)}. Floor: ${f.ramp.map(stepText).join('; ')}${topped(f.ramp)}.`,
+  );
+  fs.writeFileSync(
+    path.join(tools, 'cost-breakdown.json'),
+    JSON.stringify({ stormAlert: breakdownFigure(storm.per), newIncidentAlert: breakdownFigure(fresh.per), floorAlert: breakdownFigure(floorCost.per), ramp: { pipeline: p.ramp, floor: f.ramp } }, null, 2),
+  );
+  notes.push(`The breakdowns as JSON: ${path.relative(ROOT, path.join(tools, 'cost-breakdown.json'))}; the emulators' output, each line stamped: ${path.relative(ROOT, pipeline.logFile)}, ${path.relative(ROOT, floor.logFile)}.`);
 }
 
 figures.benchSeconds = Math.round((Date.now() - started) / 1000);
@@ -163,8 +413,17 @@ say('\nGoals:');
 say(`  ${goal(figures.normalizeUsPerAlert <= 5 * figures.jsonParseUsPerAlert, `normalizeUsPerAlert ≤ 5 × jsonParseUsPerAlert (${figures.normalizeUsPerAlert} vs ${figures.jsonParseUsPerAlert}: ×${(figures.normalizeUsPerAlert / figures.jsonParseUsPerAlert).toFixed(2)})`)}`);
 say(`  ${goal(figures.coldStartRatio <= 1.5, `coldStartMs / bareImportMs ≤ 1.5 (${figures.coldStartMs} / ${figures.bareImportMs} = ${figures.coldStartRatio})`)}`);
 if (!quick) {
+  say(`  ${goal(figures.stormUnhandledMessages === 0, `the storm settles: every message handled (${figures.stormUnhandledMessages} of ${STORM_MESSAGES} not)`)}`);
   say(`  ${goal(figures.stormToFloorRatio >= 0.5, `stormAlertsPerSecond ≥ 0.5 × floorAlertsPerSecond (${figures.stormAlertsPerSecond} vs ${figures.floorAlertsPerSecond}: ×${figures.stormToFloorRatio})`)}`);
   say(`  ${goal(figures.stormIncidentDocWritesPerSecond <= 1, `stormIncidentDocWritesPerSecond ≤ 1 (${figures.stormIncidentDocWritesPerSecond}, peak ${figures.stormIncidentDocWritesPeakPerSecond} in 1 s)`)}`);
   say(`  ${goal(figures.stormSlackCalls <= 10, `stormSlackCalls ≤ 10 (${figures.stormSlackCalls})`)}`);
+  say(`  ${goal(figures.firestoreWritesPerStormAlert <= 2, `firestoreWritesPerStormAlert ≤ 2.0 (${figures.firestoreWritesPerStormAlert}; the floor ${figures.floorFirestoreWritesPerAlert})`)}`);
+  say(`  ${goal(figures.firestoreReadsPerStormAlert <= 4, `firestoreReadsPerStormAlert ≤ 4.0 (${figures.firestoreReadsPerStormAlert})`)}`);
+  say(`  ${goal(figures.functionInvocationsPerStormAlert <= 2.2, `functionInvocationsPerStormAlert ≤ 2.2 (${figures.functionInvocationsPerStormAlert}, entering by Pub/Sub; the floor ${figures.floorFunctionInvocationsPerAlert})`)}`);
+  const cap = figures.capacityAlertsPerSecond;
+  const floorCap = figures.floorCapacityAlertsPerSecond;
+  const floorTopped = figures.floorCapacityIsLowerBound ? ' (the floor passed every step: a lower bound)' : '';
+  say(`  ${goal(cap !== null && floorCap !== null && floorCap <= 1.25 * cap, `floorCapacityAlertsPerSecond ≤ 1.25 × capacityAlertsPerSecond (${floorCap ?? 'none'} vs ${cap ?? 'none'}${figures.floorToPipelineCapacityRatio ? `: ×${figures.floorToPipelineCapacityRatio}` : ''})${floorTopped}`)}`);
+  say(`  (no goal yet) alertToFirstPageMsP50/P95: paging not built yet`);
 }
 say(JSON.stringify(figures));

@@ -8,5 +8,7 @@ const { getFirestore } = require('firebase-admin/firestore');
 initializeApp();
 
 exports.floor = onMessagePublished('alerts', async (event) => {
-  await getFirestore().collection('floor').doc(event.data.message.messageId).set({ at: new Date() });
+  // `storm` (a message attribute, no parsing) lets the bench count each storm's documents apart.
+  const storm = event.data.message.attributes?.storm ?? null;
+  await getFirestore().collection('floor').doc(event.data.message.messageId).set({ at: new Date(), storm });
 });

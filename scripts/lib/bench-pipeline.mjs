@@ -1,21 +1,28 @@
 // Runs inside `firebase emulators:exec` for `npm run bench`: measures the real
-// pipeline (alert → incident latency, and a storm). Writes its figures as JSON
-// to the file named by argv[2].
+// pipeline (alert → incident latency, what one new incident and a storm cost,
+// and the capacity ramp). Writes its figures, and the time windows whose reads,
+// writes and invocations bench.mjs counts, as JSON to the file named by argv[2].
+// Options (argv[3], JSON): slackUrl, token, rate, functionsUrl, ramp (rates),
+// rampMessages, checkHost (the proxy's port for the self-check).
 import fs from 'node:fs';
 import { PubSub } from '@google-cloud/pubsub';
 import { initializeApp } from 'firebase-admin/app';
 import { AggregateField, getFirestore } from 'firebase-admin/firestore';
-import { atRate, percentile, STORM_MESSAGES, DISTINCT, stormMessage } from './storm.mjs';
+import { controlClient } from './benchControl.mjs';
+import { runProxyCheck } from './proxyCheck.mjs';
+import { atRate, percentile, STORM_MESSAGES, DISTINCT, stormMessage, distinctOf, warmWorkers } from './storm.mjs';
 
-const [, , outFile, slackUrl, token, rateArg] = process.argv;
-const RATE = Number(rateArg ?? 10);
+const [, , outFile, optionsJson] = process.argv;
+const { slackUrl, token, rate: RATE = 10, functionsUrl, ramp = [], rampMessages = 240, checkHost } = JSON.parse(optionsJson);
 const project = process.env.GCLOUD_PROJECT;
-const functions = `http://127.0.0.1:5001/${project}/us-central1`;
+const control = controlClient(process.env.BENCH_CONTROL_URL);
 const db = getFirestore(initializeApp({ projectId: project }));
 const pubsub = new PubSub({ projectId: project });
 const alerts = pubsub.topic('alerts', { batching: { maxMessages: 1, maxMilliseconds: 0 } });
 const tag = Date.now().toString(36);
 const log = (...a) => console.error('[bench]', ...a);
+const windows = {};
+const notes = [];
 
 async function until(probe, what, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
@@ -25,6 +32,23 @@ async function until(probe, what, timeoutMs) {
     if (Date.now() > deadline) throw new Error(`bench: timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** Waits until the functions are quiet; notes it when they were not within the deadline. */
+async function quiet(what, opts) {
+  const q = await control.quiet(opts);
+  if (q.timedOut) notes.push(`${what}: not quiet after ${Math.round(q.waitedMs / 1000)} s (still running: ${JSON.stringify(q.running)}, open RPCs ${q.openRpcs}); counted up to then`);
+  return q.at;
+}
+
+/**
+ * A baseline: what the functions do in `ms` while the bench sends nothing
+ * (a fixed measuring interval, not a wait for a condition).
+ */
+async function baseline(name, ms = 5000) {
+  const from = Date.now();
+  await new Promise((r) => setTimeout(r, ms));
+  windows[name] = { from, to: Date.now() };
 }
 
 /** Resolves when a snapshot listener first sees an incident for `service`. */
@@ -40,12 +64,13 @@ function incidentVisible(service) {
 }
 
 async function postAlert(body) {
-  const res = await fetch(`${functions}/alertWebhook/generic`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
+  const res = await fetch(`${functionsUrl}/alertWebhook/generic`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body) });
   if (res.status !== 202) throw new Error(`webhook answered ${res.status}: ${await res.text()}`);
 }
 
-async function warm(workers) {
-  const service = `warm-${tag}`;
+/** Starts `workers` onAlertPublished workers: that many concurrent messages of one warm-up group. */
+async function warm(workers, name = '') {
+  const service = `warm-${tag}${name}`;
   await Promise.all(Array.from({ length: workers }, (_, n) => alerts.publishMessage({ json: { title: 'warm-up', service, severity: 'info', fingerprint: `w${n}` }, attributes: { source: 'generic' } })));
   await until(async () => {
     const s = await db.collection('incidents').where('service', '==', service).get();
@@ -53,7 +78,23 @@ async function warm(workers) {
   }, 'the warm-up alerts', 120_000);
 }
 
-// --- alert → incident, 50 sequential alerts, warm --------------------------
+/** The incident of `service` and its counts: alertCount (rolled up) and the sum of the alerts' occurrences. */
+async function stormCounts(ref) {
+  const [inc, sum] = await Promise.all([ref.get(), ref.collection('alerts').aggregate({ occurrences: AggregateField.sum('occurrences') }).get()]);
+  return { alertCount: inc.get('alertCount') ?? 0, occurrences: sum.data().occurrences ?? 0 };
+}
+
+// --- 0. the proxy counts what it should -------------------------------------
+{
+  const check = await runProxyCheck({ host: checkHost, projectId: project, countsBetween: (from, to) => control.firestore(from, to, 'bench-check') });
+  if (!check.ok) {
+    console.error(`bench: the Firestore proxy miscounted known operations (${check.wrong.join(', ')}): expected ${JSON.stringify(check.expected)}, got ${JSON.stringify(check.got)}`);
+    process.exit(1);
+  }
+  log('proxy check passed', JSON.stringify(check.got));
+}
+
+// --- 1. alert → incident, 50 sequential alerts, warm ------------------------
 log('warming up');
 await postAlert({ title: 'warm-up', service: `warm-http-${tag}`, severity: 'info' });
 await until(async () => !(await db.collection('incidents').where('service', '==', `warm-http-${tag}`).get()).empty, 'the first incident', 120_000);
@@ -69,7 +110,24 @@ for (let i = 0; i < 50; i++) {
   latencies.push(performance.now() - t0);
 }
 
-// --- the storm --------------------------------------------------------------
+// --- 2. one alert that opens an incident, alone, until everything it causes has run
+await quiet('before the new-incident probes', { timeoutMs: 120_000 });
+await baseline('baselineBeforeProbes');
+windows.newIncident = [];
+for (let i = 0; i < 3; i++) {
+  const service = `probe-${tag}-${i}`;
+  const visible = incidentVisible(service);
+  const from = Date.now();
+  await postAlert({ title: 'New incident probe', service, environment: 'production', severity: 'critical' });
+  await visible;
+  const to = await quiet(`new-incident probe ${i + 1}`, { timeoutMs: 60_000 });
+  windows.newIncident.push({ from, to });
+}
+
+// --- 3. the storm -------------------------------------------------------------
+await warm(warmWorkers(RATE), '-storm');
+await quiet('before the storm', { timeoutMs: 60_000 });
+await baseline('baselineBeforeStorm');
 const service = `storm-${tag}`;
 log(`storm: ${STORM_MESSAGES} messages at ${RATE}/s for service ${service}`);
 const writes = [];
@@ -88,17 +146,28 @@ await atRate(STORM_MESSAGES, RATE, (n) => alerts.publishMessage({ json: stormMes
 const publishedAt = Date.now();
 const id = await incidentId;
 const ref = db.collection('incidents').doc(id);
+// Until the counts settle; or they stop moving for a minute, or are still short
+// 5 minutes after the last message: then the rest counts as lost (reported, not thrown).
 let lastProgress = { alertCount: 0, occurrences: 0, at: Date.now() };
+let stalled = false;
+let stallReason = '';
 await until(async () => {
-  const [inc, sum] = await Promise.all([ref.get(), ref.collection('alerts').aggregate({ occurrences: AggregateField.sum('occurrences') }).get()]);
-  const alertCount = inc.get('alertCount');
-  const occurrences = sum.data().occurrences ?? 0;
+  const { alertCount, occurrences } = await stormCounts(ref);
   if (alertCount !== lastProgress.alertCount || occurrences !== lastProgress.occurrences) lastProgress = { alertCount, occurrences, at: Date.now() };
-  if (Date.now() - lastProgress.at > 60_000) throw new Error(`bench: the storm stalled at alertCount ${alertCount}, occurrences ${occurrences}`);
-  return alertCount === DISTINCT && occurrences === STORM_MESSAGES;
-}, 'the storm counts to settle', 600_000);
-const settledAt = Date.now();
+  if (Date.now() - lastProgress.at > 60_000) [stalled, stallReason] = [true, 'no progress for 60 s'];
+  else if (Date.now() - publishedAt > 300_000) [stalled, stallReason] = [true, 'still short 5 minutes after the last message'];
+  return stalled || (alertCount === DISTINCT && occurrences === STORM_MESSAGES);
+}, 'the storm counts to settle', 400_000);
+const settledAt = stalled ? lastProgress.at : Date.now();
+if (stalled) {
+  notes.push(
+    `THE STORM DID NOT SETTLE: alertCount stopped at ${lastProgress.alertCount} of ${DISTINCT} and the occurrences at ${lastProgress.occurrences} of ${STORM_MESSAGES} (${stallReason}): ` +
+      `${STORM_MESSAGES - lastProgress.occurrences} messages not handled (lost, or later than that; firebase-tools acks a Pub/Sub message even when its dispatch to the function fails, so the emulator drops what production would redeliver). stormAlertsPerSecond is then messages handled / seconds until the last progress, and the per-alert costs are per message handled.`,
+  );
+}
 unsubscribeIncident();
+// Everything the storm set going (roll-ups, coalesced notifications) is part of its cost.
+windows.storm = { from: t0, to: await quiet('after the storm', { timeoutMs: stalled ? 30_000 : 60_000 }), messages: stalled ? lastProgress.occurrences : STORM_MESSAGES };
 const stormSeconds = (settledAt - t0) / 1000;
 const inWindow = [...new Set(writes)].filter((t) => t >= t0 && t <= settledAt).sort((a, b) => a - b);
 let peak = 0;
@@ -111,18 +180,99 @@ const channel = (await ref.get()).get('slack');
 const { calls } = await (await fetch(`${slackUrl}/_calls`)).json();
 const stormCalls = calls.filter((c) => JSON.stringify(c.args).includes(service) || (channel && c.args.channel === channel));
 
+// --- 4. alert → first page ----------------------------------------------------
+/**
+ * The hook for paging (CONTRACT §10): once pages exist, time each alert from
+ * its POST until its incident's first `pages` document, like alertToIncident.
+ * Until then it returns no numbers.
+ */
+async function alertToFirstPage() {
+  return { alertToFirstPageMsP50: null, alertToFirstPageMsP95: null, how: 'paging not built yet: no figure (null) until incidents get pages (CONTRACT §10)' };
+}
+const paging = await alertToFirstPage();
+
+// --- 5. the capacity ramp -------------------------------------------------------
+/** One step: `n` messages (distinct alerts + every 6th a repeat) of a fresh group at `r`/s. */
+let warmed = 0; // the first step always warms (the storm may have left workers stuck)
+async function rampStep(r, n, attempt = 1) {
+  const stepService = `ramp-${tag}-${r}-${attempt}`;
+  const distinct = distinctOf(n);
+  // Workers stay up once started: warm again only for more of them, or after a failed attempt.
+  if (warmWorkers(r) > warmed || attempt > 1) {
+    await warm(warmWorkers(r), `-r${r}-${attempt}`);
+    warmed = Math.max(warmed, warmWorkers(r));
+  }
+  await quiet(`before the ${r}/s step`, { forMs: 1500, allFinished: false, timeoutMs: 60_000 });
+  const visible = incidentVisible(stepService);
+  const from = Date.now();
+  await atRate(n, r, (i) => alerts.publishMessage({ json: stormMessage(i, stepService), attributes: { source: 'alertmanager' } }));
+  const published = Date.now();
+  const first = await Promise.race([visible, new Promise((res) => setTimeout(() => res(null), 30_000))]);
+  let counts = { alertCount: 0, occurrences: 0 };
+  let progressAt = Date.now();
+  let settled = null;
+  if (first) {
+    for (;;) {
+      const c = await stormCounts(first.ref);
+      if (c.alertCount !== counts.alertCount || c.occurrences !== counts.occurrences) progressAt = Date.now();
+      counts = c;
+      if (c.alertCount === distinct && c.occurrences === n) {
+        settled = Date.now();
+        break;
+      }
+      if (Date.now() - progressAt > 10_000) break; // no progress for 10 s: the rest is lost, or too late to matter
+      await new Promise((res) => setTimeout(res, 250));
+    }
+  }
+  const lagSeconds = settled ? (settled - published) / 1000 : null;
+  const step = {
+    rate: r,
+    messages: n,
+    publishSeconds: Number(((published - from) / 1000).toFixed(1)),
+    lagSeconds: lagSeconds === null ? null : Number(lagSeconds.toFixed(1)),
+    handledPerSecond: settled ? Number((n / ((settled - from) / 1000)).toFixed(2)) : null,
+    unhandledAlerts: distinct - counts.alertCount,
+    unhandledMessages: n - counts.occurrences,
+  };
+  step.pass = settled !== null && lagSeconds <= 5;
+  return step;
+}
+// A step that fails is run once more (a fresh service): one hiccup of a busy
+// machine does not end the ramp; two failures at one rate do.
+const rampSteps = [];
+for (const r of ramp) {
+  log(`capacity ramp: ${rampMessages} messages at ${r}/s`);
+  let step = await rampStep(r, rampMessages);
+  if (!step.pass) {
+    log('step failed, once more', JSON.stringify(step));
+    step = { ...(await rampStep(r, rampMessages, 2)), firstTry: step };
+  }
+  rampSteps.push(step);
+  log('step', JSON.stringify(step));
+  if (!step.pass) break;
+}
+
 const result = {
-  alertToIncidentMsP50: Math.round(percentile(latencies, 50)),
-  alertToIncidentMsP95: Math.round(percentile(latencies, 95)),
-  stormAlertsPerSecond: Number((STORM_MESSAGES / stormSeconds).toFixed(2)),
-  stormSeconds: Number(stormSeconds.toFixed(1)),
-  stormPublishSeconds: Number(((publishedAt - t0) / 1000).toFixed(1)),
-  stormIncidentDocWrites: inWindow.length,
-  stormIncidentDocWritesPerSecond: Number((inWindow.length / stormSeconds).toFixed(2)),
-  stormIncidentDocWritesPeakPerSecond: peak,
-  stormSlackCalls: stormCalls.length,
-  stormSlackMethods: Object.fromEntries(Object.entries(stormCalls.reduce((m, c) => ({ ...m, [c.method]: (m[c.method] ?? 0) + 1 }), {}))),
+  figures: {
+    alertToIncidentMsP50: Math.round(percentile(latencies, 50)),
+    alertToIncidentMsP95: Math.round(percentile(latencies, 95)),
+    stormAlertsPerSecond: Number(((stalled ? lastProgress.occurrences : STORM_MESSAGES) / stormSeconds).toFixed(2)),
+    stormUnhandledMessages: stalled ? STORM_MESSAGES - lastProgress.occurrences : 0,
+    stormSeconds: Number(stormSeconds.toFixed(1)),
+    stormPublishSeconds: Number(((publishedAt - t0) / 1000).toFixed(1)),
+    stormIncidentDocWrites: inWindow.length,
+    stormIncidentDocWritesPerSecond: Number((inWindow.length / stormSeconds).toFixed(2)),
+    stormIncidentDocWritesPeakPerSecond: peak,
+    stormSlackCalls: stormCalls.length,
+    stormSlackMethods: Object.fromEntries(Object.entries(stormCalls.reduce((m, c) => ({ ...m, [c.method]: (m[c.method] ?? 0) + 1 }), {}))),
+    alertToFirstPageMsP50: paging.alertToFirstPageMsP50,
+    alertToFirstPageMsP95: paging.alertToFirstPageMsP95,
+  },
+  paging: paging.how,
+  windows,
+  ramp: rampSteps,
+  notes,
 };
 fs.writeFileSync(outFile, JSON.stringify(result));
-log('done', JSON.stringify(result));
+log('done', JSON.stringify(result.figures));
 process.exit(0);

@@ -21,6 +21,22 @@ export function stormMessage(n, service) {
 
 export const STORM_MESSAGES = DISTINCT + REPEATS;
 
+/**
+ * Workers to warm before a storm at `rate`/s: one per message a second (enough
+ * for ~1 s of handling each), 6 at least, 24 at most. The Functions emulator
+ * starts a worker process per concurrent event and keeps it; a storm that has
+ * to start workers as it goes measures their cold starts (seconds each on a
+ * busy machine), and whatever an earlier phase happened to leave warm.
+ */
+export function warmWorkers(rate) {
+  return Math.min(24, Math.max(6, Math.ceil(rate)));
+}
+
+/** Distinct alerts among the first `n` messages of stormMessage() (every 6th repeats one). */
+export function distinctOf(n) {
+  return n - Math.floor((n + 1) / 6);
+}
+
 /** Calls send(n) for n in 0..count-1 at `perSecond`; resolves when all have resolved. */
 export async function atRate(count, perSecond, send) {
   const start = Date.now();
