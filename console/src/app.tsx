@@ -14,6 +14,7 @@ import { explainError } from './lib/format';
 import { hrefOf, type Route } from './lib/route';
 import { IncidentList } from './pages/IncidentList';
 import { IncidentPage } from './pages/IncidentPage';
+import { DrillsPage } from './pages/DrillsPage';
 import { InsightsPage } from './pages/InsightsPage';
 import { PostmortemPage } from './pages/PostmortemPage';
 
@@ -103,6 +104,8 @@ function Page({ route }: { route: Route }) {
       return <PostmortemPage key={route.id} id={route.id} />;
     case 'insights':
       return <InsightsPage query={route.query} />;
+    case 'drills':
+      return <DrillsPage query={route.query} />;
     case 'notFound':
       return (
         <section class="card">
@@ -129,6 +132,9 @@ function Header({ services, route, user, role }: { services: Services; route: Ro
           </a>
           <a href={hrefOf({ page: 'insights', query: {} })} aria-current={current('insights')}>
             Insights
+          </a>
+          <a href={hrefOf({ page: 'drills', query: {} })} aria-current={current('drills')}>
+            Drills
           </a>
         </nav>
       )}

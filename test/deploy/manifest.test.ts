@@ -69,6 +69,7 @@ const DEPLOYED = [
   'deliverNotification',
   'deployWebhook',
   'finishDrills',
+  'generateDrill',
   'onAlertPublished',
   'onCloudBuild',
   'onDeployPublished',
@@ -235,7 +236,7 @@ describe('the deploy manifest (/__/functions.yaml)', () => {
 
   it('sets memory, maxInstances, concurrency and timeoutSeconds on every public HTTP or callable function', () => {
     const publicOnes = Object.entries(manifest.endpoints).filter(([, e]) => isPublic(e));
-    expect(publicOnes.map(([n]) => n).sort()).toEqual(['alertWebhook', 'deployWebhook', 'runDrill', 'slackCommands', 'slackInteractions', 'statusConfirm', 'statusFeed', 'statusSubscribe', 'statusUnsubscribe']);
+    expect(publicOnes.map(([n]) => n).sort()).toEqual(['alertWebhook', 'deployWebhook', 'generateDrill', 'runDrill', 'slackCommands', 'slackInteractions', 'statusConfirm', 'statusFeed', 'statusSubscribe', 'statusUnsubscribe']);
     for (const [name, e] of publicOnes) {
       expect({ name, memory: e.availableMemoryMb !== null, maxInstances: e.maxInstances !== null, concurrency: e.concurrency !== null, timeout: e.timeoutSeconds !== null }).toEqual({
         name,

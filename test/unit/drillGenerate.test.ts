@@ -207,3 +207,12 @@ describe('generateScenario', () => {
     expect(generateScenario(noHistory, { seed: 1 })).toMatchObject({ kind: 'bad-deploy', kindFrom: 'default' });
   });
 });
+
+describe('the generateDrill request', () => {
+  it('a missing service, an unknown kind or a bad seed is a clear error (before anything is read)', async () => {
+    const { generateDrillFromRequest } = await import('../../functions/src/app/drillRequests');
+    await expect(generateDrillFromRequest({})).rejects.toThrow('give the service to generate a drill for');
+    await expect(generateDrillFromRequest({ service: 'checkout', kind: 'meteor' })).rejects.toThrow('unknown kind "meteor": use one of bad-deploy, dependency, saturation, storm');
+    await expect(generateDrillFromRequest({ service: 'checkout', kind: 'storm', seed: -1 })).rejects.toThrow('the seed must be a whole number ≥ 0, not -1');
+  });
+});

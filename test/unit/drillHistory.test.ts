@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runsFromDocs } from '../../console/src/lib/drills';
 import { catalogSchema, dependenciesOf } from '../../functions/src/domain/catalog';
 import { type DrillRun, drillHistory, drillHistoryText, HISTORY_LIMIT } from '../../functions/src/domain/drills/history';
 import { parseScenario } from '../../functions/src/domain/drills/scenario';
@@ -59,6 +60,20 @@ describe('drillHistory', () => {
     expect(text).toContain('service checkout: 2 runs, average score 65, best 70');
     expect(text).toContain("latest vs the earlier runs' average: score +10, acknowledge -1 min, mitigate -1 min 40 s");
     expect(drillHistoryText([], 'person')).toBe('no scored drills with a responder');
+  });
+});
+
+describe('the console reads drill documents as runs', () => {
+  it('a scored drill becomes a run; one without a score or start is left out', () => {
+    const ts = (d: Date) => ({ toDate: () => d });
+    const runs = runsFromDocs([
+      { id: 'd1', service: 'checkout', scenarioName: 'bad-deploy', startedAt: ts(at(0)), timedOut: false, score: { score: 70, acknowledgedBy: 'uid-a', timeToAcknowledgeSeconds: 90, timeToMitigateSeconds: 400 } },
+      { id: 'd2', service: 'checkout', startedAt: ts(at(10)), score: null },
+      { id: 'd3', service: 'checkout', score: { score: 10 } },
+    ]);
+    expect(runs).toEqual([
+      { drillId: 'd1', service: 'checkout', scenarioName: 'bad-deploy', startedAt: at(0), acknowledgedBy: 'uid-a', timeToAcknowledgeSeconds: 90, timeToMitigateSeconds: 400, score: 70, timedOut: false },
+    ]);
   });
 });
 

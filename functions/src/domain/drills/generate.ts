@@ -28,10 +28,9 @@ import type { AlertSource, Severity } from '../types';
 import { NATIVE_SEVERITY_FOR } from './replay';
 import { DEFAULT_ACKNOWLEDGE_SECONDS, DEFAULT_ENVIRONMENT, parseScenario, type Scenario } from './scenario';
 
-export const DRILL_KINDS = ['bad-deploy', 'dependency', 'saturation', 'storm'] as const;
-export type DrillKind = (typeof DRILL_KINDS)[number];
+import { DRILL_KINDS, type DrillKind } from './kinds';
 
-export const isDrillKind = (k: unknown): k is DrillKind => typeof k === 'string' && (DRILL_KINDS as readonly string[]).includes(k);
+export { DRILL_KINDS, type DrillKind, isDrillKind } from './kinds';
 
 /** What the context holds at most (the loader's bounds; the generator also cuts). */
 export const CONTEXT_LIMITS = { incidents: 20, alertsPerIncident: 20, deploys: 10, labels: 15 } as const;
