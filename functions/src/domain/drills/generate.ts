@@ -412,7 +412,7 @@ export function generateScenario(ctx: ServiceContext, opts: GenerateOptions): Ge
       deploy = { at: deployAt, version, ...(author ? { author } : {}), commit: rng.hex(12) };
       timeline.push({ at: deployAt, text: `deploy ${version}${author ? ` by ${author}` : ''}${last ? ` (after ${last.version}, deployed ${last.deployedAt.toISOString().slice(0, 10)})` : ''}` });
       add(0, `${describe(main, sev)} fires`, stepOf(main, 'firing', 0));
-      if (second) add(secondAt, `${describe(second, secondSev)} fires`, stepOf(second, 'firing', secondAt));
+      if (second) add(secondAt, `${describe(second, secondSev)} fires${second.labels !== main.labels && second.alertName === main.alertName ? ' on another instance' : ''}`, stepOf(second, 'firing', secondAt));
       add(recoverAt, `the errors stop: ${main.alertName} resolves`, stepOf(main, 'resolved', recoverAt));
       if (second) add(recoverAt + 5, `${second.alertName} resolves`, stepOf(second, 'resolved', recoverAt + 5 - secondAt));
       if (!ctx.deploys.length) notes.push(`no recent deploys of ${service}: the deploy version is made up (${version})`);
@@ -420,7 +420,7 @@ export function generateScenario(ctx: ServiceContext, opts: GenerateOptions): Ge
     }
     case 'dependency': {
       add(0, `${describe(main, sev)} fires: the time goes into ${depName}`, stepOf(main, 'firing', 0));
-      if (second) add(secondAt, `${describe(second, secondSev)} fires`, stepOf(second, 'firing', secondAt));
+      if (second) add(secondAt, `${describe(second, secondSev)} fires${second.labels !== main.labels && second.alertName === main.alertName ? ' on another instance' : ''}`, stepOf(second, 'firing', secondAt));
       const resend = rng.int(80, 100);
       add(resend, `${main.alertName} is sent again (still failing: a repeat, not a new alert)`, stepOf(main, 'firing', resend));
       add(recoverAt, `${depName} recovers: ${main.alertName} resolves`, stepOf(main, 'resolved', recoverAt));
@@ -492,7 +492,7 @@ export function generateScenario(ctx: ServiceContext, opts: GenerateOptions): Ge
   if (second) comments.push(`  second alert: ${second.alertName} from ${second.from}`);
   comments.push(`  severity: ${main.severity} → ${sev} by config/severity.yaml (${decision.matched.length ? `rules: ${decision.matched.join(', ')}` : 'the default'})`);
   comments.push(`  routing: ${routed.length ? routed.join(', ') : 'no extra channels or mentions'} (a drill posts in the training channel only)`);
-  comments.push(`  acknowledge target: ${formatDuration(ackTarget)} (${ackMedian === null ? 'the default' : `median of ${ackTimes.length} past acknowledgements`})`);
+  comments.push(`  acknowledge target: ${formatDuration(ackTarget)} (${ackMedian === null ? 'the default' : `median of ${ackTimes.length} past acknowledgement${ackTimes.length === 1 ? '' : 's'}`})`);
   comments.push(`  recovery at ${formatDuration(recoverAt)} (${resolveMedian === null ? 'no past resolution' : `past incidents took ${formatDuration(resolveMedian)} (median of ${resolveTimes.length}), compressed for practice`})`);
   comments.push(`  runbook: ${runbook ? `${runbook.id} (${runbook.title}), ${steps.length} of its ${runbook.steps.length} steps expected` : 'none matched'}`);
   if (ctx.deploys.length) comments.push(`  recent deploys: ${ctx.deploys.slice(0, 3).map((d) => d.version).join(', ')}`);
