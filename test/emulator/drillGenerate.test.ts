@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../functions/src/domain/drills/scenario';
-import { db, postAlert, unique, waitFor } from '../support/emulator';
+import { db, FUNCTIONS, postAlert, unique, waitFor } from '../support/emulator';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -45,6 +45,27 @@ function startDrillScript(args: string[]): Promise<{ drillId: string; done: Prom
     void done.then(({ code }) => !resolved && reject(new Error(`drill ${args.join(' ')} exited ${code} without a drill id:\n${out}`)));
   });
 }
+
+const AUTH = `http://${process.env.FIREBASE_AUTH_EMULATOR_HOST ?? '127.0.0.1:9099'}`;
+
+/** An ID token of an Auth emulator user with the given role. */
+async function idToken(role: string): Promise<string> {
+  const email = `${unique(role)}@example.com`;
+  const { getAuth } = await import('firebase-admin/auth');
+  const { adminApp } = await import('../../functions/src/adapters/firebase');
+  const auth = getAuth(adminApp());
+  const user = await auth.createUser({ email, password: 'password' });
+  await auth.setCustomUserClaims(user.uid, { role });
+  const res = await fetch(`${AUTH}/identitytoolkit.googleapis.com/v1/accounts:signInWithPassword?key=demo-key`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ email, password: 'password', returnSecureToken: true }),
+  });
+  return ((await res.json()) as { idToken: string }).idToken;
+}
+
+const callGenerate = (token: string, data: unknown) =>
+  fetch(`${FUNCTIONS}/generateDrill`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify({ data }) });
 
 describe('generated drills', () => {
   it('a past incident becomes a drill with its alert shape that plays through the pipeline, is scored, and shows in the history', { timeout: 90_000 }, async () => {
@@ -113,7 +134,7 @@ describe('generated drills', () => {
     expect(person.out).toMatch(/person uid-trainee: \d+ runs?/);
   });
 
-  it('without history it falls back and says so; a bad kind or no service is a clear error', { timeout: 30_000 }, async () => {
+  it('without history it falls back and says so; a bad kind or no service is a clear error; the console\'s callable gives the same file', { timeout: 45_000 }, async () => {
     const service = unique('quiet');
     const gen = await drill(['--generate', '--service', service, '--kind', 'bad-deploy', '--seed', '3']);
     expect(gen.code, gen.err).toBe(0);
@@ -127,5 +148,17 @@ describe('generated drills', () => {
     const noService = await drill(['--generate']);
     expect(noService.code).toBe(2);
     expect(noService.err).toContain('--generate needs --service NAME');
+
+    // The console previews through the generateDrill callable: admins only, the same generator, the same file.
+    expect((await callGenerate(await idToken('responder'), { service, kind: 'bad-deploy', seed: 3 })).status).toBe(403);
+    const admin = await idToken('admin');
+    const bad = await callGenerate(admin, { service, kind: 'meteor' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/^unknown kind "meteor": use one of bad-deploy, dependency, saturation, storm/);
+    const res = await callGenerate(admin, { service, kind: 'bad-deploy', seed: 3 });
+    expect(res.status).toBe(200);
+    const { result } = (await res.json()) as { result: { yaml: string; fallback: boolean; kind: string; timeline: { at: number; text: string }[] } };
+    expect(result).toMatchObject({ yaml: gen.out, fallback: true, kind: 'bad-deploy' });
+    expect(result.timeline[0]!.text).toMatch(/^deploy v1\.0\.\d/);
   });
 });
