@@ -5,6 +5,12 @@
 //   scored (its first incident resolves, or its time limit passes).
 // npm run drill -- --from-incident <incidentId> [--out FILE] [--run ...]
 //   Replays a stored incident: writes its alert sequence as a scenario file.
+// npm run drill -- --generate --service NAME [--kind bad-deploy|dependency|saturation|storm] [--seed N] [--out FILE] [--run]
+//   Generates a scenario from the service's own context (past incidents, deploys,
+//   runbook, severity rules, dependencies): the YAML on stdout (or in --out),
+//   what it used and what it could not find on stderr. The same seed gives the same file.
+// npm run drill -- --history [--service NAME | --person UID] [--limit N]
+//   The scored drills per service (or of a person): time to acknowledge, time to mitigate, score.
 // npm run drill -- --list
 import './lib/node22.mjs';
 import fs from 'node:fs';
@@ -17,11 +23,18 @@ const target = adminTarget(process.argv.slice(2));
 const args = target.rest;
 const { opt } = target;
 const lib = (file) => builtModule(file, 'drill');
-const usage = 'usage: npm run drill -- <scenario> [--service NAME] [--speed N] [--no-wait]\n       npm run drill -- --from-incident <incidentId> [--out FILE] [--run]\n       npm run drill -- --list';
+const usage = [
+  'usage: npm run drill -- <scenario> [--service NAME] [--speed N] [--no-wait]',
+  '       npm run drill -- --from-incident <incidentId> [--out FILE] [--run]',
+  '       npm run drill -- --generate --service NAME [--kind bad-deploy|dependency|saturation|storm] [--seed N] [--out FILE] [--run [--speed N] [--no-wait]]',
+  '       npm run drill -- --history [--service NAME | --person UID] [--limit N]',
+  '       npm run drill -- --list',
+].join('\n');
 
 const files = lib('adapters/scenarioFiles.js');
 const drills = lib('app/drills.js');
 const replay = lib('domain/drills/replay.js');
+const generation = lib('domain/drills/generate.js');
 const { ConfigError } = lib('domain/yamlConfig.js');
 
 async function run(scenario, name) {
@@ -67,6 +80,40 @@ try {
     }
     process.exit(0);
   }
+  if (args.includes('--generate')) {
+    const service = opt('--service');
+    const kind = opt('--kind');
+    if (!service || service.startsWith('--')) {
+      console.error(`npm run drill: --generate needs --service NAME (the service whose incidents, runbook and rules the drill is built from)\n${usage}`);
+      process.exit(2);
+    }
+    if (kind !== undefined && !generation.isDrillKind(kind)) {
+      console.error(`npm run drill: unknown kind "${kind}": use one of ${generation.DRILL_KINDS.join(', ')} (or leave --kind out to choose from the history)`);
+      process.exit(2);
+    }
+    const context = lib('app/drillContext.js');
+    const seed = context.checkSeed(opt('--seed'));
+    const g = await context.generateDrill(service, { kind, seed });
+    for (const note of g.notes) console.error(`note: ${note}`);
+    if (g.fallback) console.error(`note: FALLBACK: ${service} has no past incidents; the drill uses generic alerts, its runbook and the severity rules`);
+    const out = opt('--out');
+    if (out) {
+      fs.writeFileSync(out, g.yaml);
+      console.error(`wrote ${path.relative(process.cwd(), out) || out}: ${g.kind} drill on ${service}, seed ${seed}, ${g.scenario.alerts.length} alert steps`);
+    } else {
+      process.stdout.write(g.yaml);
+    }
+    if (args.includes('--run')) await run(g.scenario, `generated-${g.kind}-${seed}`);
+    process.exit(0);
+  }
+  if (args.includes('--history')) {
+    const limit = opt('--limit') === undefined ? undefined : Number(opt('--limit'));
+    if (limit !== undefined && !(Number.isInteger(limit) && limit > 0)) throw new Error('--limit must be a whole number > 0');
+    const history = lib('domain/drills/history.js');
+    const { by, series } = await lib('app/drillContext.js').loadDrillHistory({ service: opt('--service') ?? null, person: opt('--person') ?? null, limit });
+    console.log(history.drillHistoryText(series, by));
+    process.exit(0);
+  }
   const from = opt('--from-incident');
   if (from) {
     const scenario = await drills.scenarioOfIncident(from);
@@ -76,7 +123,7 @@ try {
     if (args.includes('--run')) await run(scenario, path.basename(out, '.yaml'));
     process.exit(0);
   }
-  const name = args.find((a, i) => !a.startsWith('--') && !['--service', '--speed', '--out'].includes(args[i - 1]));
+  const name = args.find((a, i) => !a.startsWith('--') && !['--service', '--speed', '--out', '--kind', '--seed', '--person', '--limit'].includes(args[i - 1]));
   if (!name) {
     console.error(usage);
     process.exit(2);

@@ -15,6 +15,7 @@ import { explainError } from './lib/format';
 import { hrefOf, type Route } from './lib/route';
 import { IncidentList } from './pages/IncidentList';
 import { IncidentPage } from './pages/IncidentPage';
+import { DrillsPage } from './pages/DrillsPage';
 import { InsightsPage } from './pages/InsightsPage';
 
 import { PostmortemPage } from './pages/PostmortemPage';
@@ -108,6 +109,8 @@ function Page({ route }: { route: Route }) {
     case 'oncall':
     case 'profile':
       return <LazyPage name={route.page} />;
+    case 'drills':
+      return <DrillsPage query={route.query} />;
     case 'notFound':
       return (
         <section class="card">
@@ -165,6 +168,9 @@ function Header({ services, route, user, role }: { services: Services; route: Ro
           </a>
           <a href={hrefOf({ page: 'profile' })} aria-current={current('profile')}>
             Profile
+          </a>
+          <a href={hrefOf({ page: 'drills', query: {} })} aria-current={current('drills')}>
+            Drills
           </a>
         </nav>
       )}

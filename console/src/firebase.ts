@@ -5,12 +5,15 @@
 import { type FirebaseApp, type FirebaseOptions, initializeApp } from 'firebase/app';
 import { type Auth, browserLocalPersistence, connectAuthEmulator, indexedDBLocalPersistence, initializeAuth } from 'firebase/auth';
 import { connectFirestoreEmulator, type Firestore, getFirestore } from 'firebase/firestore';
+import { connectFunctionsEmulator, type Functions, getFunctions } from 'firebase/functions';
 import { DEMO_CONFIG, type EmulatorPorts, isLocalHost, parseEmulatorPorts, parseInitJsEmulators, resolveEmulatorPorts } from './lib/emulators';
 
 export interface Services {
   app: FirebaseApp;
   auth: Auth;
   db: Firestore;
+  /** The callables (generateDrill, runDrill), in us-central1. */
+  functions: Functions;
   /** The emulator ports in use, or null in production. */
   emulators: EmulatorPorts | null;
   projectId: string;
@@ -53,10 +56,12 @@ export async function startFirebase(): Promise<Services> {
   // No popup/redirect resolver at start-up (no hidden iframe); Google sign-in passes one when used.
   const auth = initializeAuth(app, { persistence: [indexedDBLocalPersistence, browserLocalPersistence] });
   const db = getFirestore(app);
+  const functions = getFunctions(app, 'us-central1');
   if (ports) {
+    connectFunctionsEmulator(functions, '127.0.0.1', ports.functions ?? 5001);
     // The console shows its own "emulator" badge, so the SDK's banner is not needed.
     connectAuthEmulator(auth, `http://127.0.0.1:${ports.auth}`, { disableWarnings: true });
     connectFirestoreEmulator(db, '127.0.0.1', ports.firestore);
   }
-  return { app, auth, db, emulators: ports, projectId: config.projectId ?? '' };
+  return { app, auth, db, functions, emulators: ports, projectId: config.projectId ?? '' };
 }

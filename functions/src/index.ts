@@ -12,6 +12,7 @@ export { onPostmortemWritten } from './triggers/onPostmortemWritten';
 export { remindUnacknowledged, remindOverdue } from './triggers/reminders';
 export { deployWebhook, onDeployPublished, onCloudBuild, onDeployWritten } from './triggers/deploys';
 export { runDrill, playDrill, finishDrills } from './triggers/drills';
+export { generateDrill } from './triggers/generateDrill';
 export { remindUnacknowledgedOnTopic, remindOverdueOnTopic, finishDrillsOnTopic, redriveNotificationsOnTopic } from './triggers/scheduleTopics';
 export { statusFeed } from './triggers/statusFeed';
 export { statusSubscribe } from './triggers/statusSubscribe';

@@ -21,7 +21,7 @@ export const FIRST = [
   'test/emulator/postmortem.test.ts',
   'test/rules/matrix.test.ts',
 ];
-export const LAST = ['test/e2e/console.test.ts', 'test/e2e/status.test.ts', 'test/emulator/drills.test.ts'];
+export const LAST = ['test/e2e/console.test.ts', 'test/e2e/status.test.ts', 'test/emulator/drillGenerate.test.ts', 'test/emulator/drills.test.ts'];
 
 /** Where a file (path relative to the project root) runs. */
 export function rank(relativePath) {

@@ -84,6 +84,7 @@ describe('routes', () => {
     expect(parseRoute('#/incidents/abc123')).toEqual({ page: 'incident', id: 'abc123' });
     expect(parseRoute('#/postmortems/abc%20123')).toEqual({ page: 'postmortem', id: 'abc 123' });
     expect(parseRoute('#/insights?period=month')).toEqual({ page: 'insights', query: { period: 'month' } });
+    expect(parseRoute('#/drills?service=checkout')).toEqual({ page: 'drills', query: { service: 'checkout' } });
     expect(parseRoute('#/nope/x/y')).toEqual({ page: 'notFound', path: '/nope/x/y' });
   });
 
@@ -98,6 +99,7 @@ describe('routes', () => {
 describe('emulator ports', () => {
   it('reads the query string override', () => {
     expect(parseEmulatorPorts('firestore:18080,auth:19099')).toEqual({ firestore: 18080, auth: 19099 });
+    expect(parseEmulatorPorts('firestore:18080,auth:19099,functions:15001')).toEqual({ firestore: 18080, auth: 19099, functions: 15001 });
     expect(parseEmulatorPorts('auth=29099')).toEqual({ auth: 29099 });
     expect(parseEmulatorPorts('firestore:0,auth:99999,hosting:5000,junk')).toEqual({});
     expect(parseEmulatorPorts(null)).toEqual({});

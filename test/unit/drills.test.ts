@@ -181,6 +181,7 @@ describe('parseScenario: the schema', () => {
       timeLimitMinutes: 30,
       expect: { acknowledgeWithinSeconds: 300, runbookSteps: [], postmortem: null },
       deploy: null,
+      participants: null,
       alerts: [
         { at: 90, source: 'generic', payload: { title: 'Checkout down', severity: 'critical', labels: { alertname: 'CheckoutDown' } }, repeat: null },
         { at: 90, source: 'generic', payload: { title: 'Checkout down', status: 'resolved', labels: { alertname: 'CheckoutDown' } }, repeat: { count: 2, every: 0 } },

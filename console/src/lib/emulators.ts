@@ -4,6 +4,8 @@
 export interface EmulatorPorts {
   firestore: number;
   auth: number;
+  /** The Functions emulator (the callables of the drills page); absent: 5001. */
+  functions?: number;
 }
 
 export const DEFAULT_EMULATOR_PORTS: EmulatorPorts = { firestore: 8080, auth: 9099 };
@@ -20,7 +22,7 @@ export function parseEmulatorPorts(spec: string | null | undefined): Partial<Emu
   const out: Partial<EmulatorPorts> = {};
   if (!spec) return out;
   for (const part of spec.split(/[,;\s]+/)) {
-    const m = /^(firestore|auth)[:=](\d+)$/i.exec(part.trim());
+    const m = /^(firestore|auth|functions)[:=](\d+)$/i.exec(part.trim());
     if (!m) continue;
     const port = Number(m[2]);
     if (validPort(port)) out[(m[1] ?? '').toLowerCase() as keyof EmulatorPorts] = port;
@@ -48,7 +50,7 @@ export function parseInitJsEmulators(js: string): Partial<EmulatorPorts> {
   try {
     const parsed = JSON.parse(js.slice(from, end)) as Record<string, { port?: unknown } | undefined>;
     const out: Partial<EmulatorPorts> = {};
-    for (const key of ['firestore', 'auth'] as const) {
+    for (const key of ['firestore', 'auth', 'functions'] as const) {
       const port = Number(parsed[key]?.port);
       if (validPort(port)) out[key] = port;
     }

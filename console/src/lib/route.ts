@@ -1,4 +1,4 @@
-// Hash routes: #/incidents, #/incidents/<id>, #/postmortems/<id>, #/insights, #/oncall, #/profile.
+// Hash routes: #/incidents, #/incidents/<id>, #/postmortems/<id>, #/insights, #/oncall, #/profile, #/drills.
 
 export type Route =
   | { page: 'incidents'; query: Record<string, string> }
@@ -7,6 +7,7 @@ export type Route =
   | { page: 'insights'; query: Record<string, string> }
   | { page: 'oncall' }
   | { page: 'profile' }
+  | { page: 'drills'; query: Record<string, string> }
   | { page: 'notFound'; path: string };
 
 function queryOf(qs: string): Record<string, string> {
@@ -32,6 +33,7 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 1 && parts[0] === 'insights') return { page: 'insights', query };
   if (parts.length === 1 && parts[0] === 'oncall') return { page: 'oncall' };
   if (parts.length === 1 && parts[0] === 'profile') return { page: 'profile' };
+  if (parts.length === 1 && parts[0] === 'drills') return { page: 'drills', query };
   return { page: 'notFound', path: pathPart };
 }
 
@@ -55,6 +57,8 @@ export function hrefOf(route: Route): string {
       return '#/oncall';
     case 'profile':
       return '#/profile';
+    case 'drills':
+      return `#/drills${qs(route.query)}`;
     case 'notFound':
       return `#/${route.path}`;
   }

@@ -2,6 +2,7 @@
 // Validated by zod at build time (npm run build), at start, and on first use.
 import fs from 'node:fs';
 import path from 'node:path';
+import { catalogSchema } from '../domain/catalog';
 import { escalationRouteIssues } from '../domain/escalation';
 import { type HeartbeatsConfig, heartbeatsConfigSchema } from '../domain/heartbeats';
 import { type LinksConfig, linksConfigSchema } from '../domain/links';
@@ -102,6 +103,7 @@ export function validateProjectFiles(): { issues: string[]; summary: string } {
   });
   attempt('heartbeats', () => readConfigFile('heartbeats.yaml', heartbeatsConfigSchema).heartbeats.length);
   attempt('status page components', () => readConfigFile('status.yaml', statusConfigSchema).components.length);
+  attempt('catalog services', () => Object.keys(readConfigFile('catalog.yaml', catalogSchema).services).length);
   attempt('runbooks', () => readRunbooks().length);
   attempt('drill scenarios', () => readScenarios().length);
   return { issues, summary: counts.join(', ') };

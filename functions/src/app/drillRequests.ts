@@ -1,5 +1,6 @@
 // The runDrill callable: validate the request, record the drill, and hand the
 // playback to the playDrill task (one short task per second of the drill).
+import { DRILL_KINDS, type DrillKind, isDrillKind } from '../domain/drills/generate';
 import { parseScenario } from '../domain/drills/scenario';
 import { ConfigError, formatIssue } from '../domain/yamlConfig';
 import { loadScenarioByName } from '../adapters/scenarioFiles';
@@ -28,6 +29,47 @@ export async function startDrillFromRequest(data: { scenario?: string; yaml?: st
   const drillId = await startDrill({ scenario, scenarioName: name, startedBy: uid, service: data.service ?? null, speed: data.speed ?? 1 });
   await enqueueTask('playDrill', { drillId, step: { index: 0 } }, { id: `play-${drillId}-0` });
   return { drillId };
+}
+
+/** What the generateDrill callable returns: the scenario to preview, and to start with runDrill({ yaml }). */
+export interface GeneratedDrillResponse {
+  yaml: string;
+  name: string;
+  service: string;
+  kind: DrillKind;
+  kindFrom: 'given' | 'history' | 'default';
+  seed: number;
+  fallback: boolean;
+  notes: string[];
+  timeline: { at: number; text: string }[];
+  acknowledgeWithinSeconds: number;
+  runbookSteps: string[];
+  timeLimitMinutes: number;
+}
+
+/** The generateDrill callable: checks the request (service, kind, seed) and generates; nothing is started. */
+export async function generateDrillFromRequest(data: { service?: unknown; kind?: unknown; seed?: unknown }): Promise<GeneratedDrillResponse> {
+  const { checkSeed, checkServiceName, generateDrill } = await import('./drillContext.js');
+  const service = checkServiceName(data.service);
+  if (data.kind !== undefined && data.kind !== null && data.kind !== '' && !isDrillKind(data.kind)) {
+    throw new Error(`unknown kind ${JSON.stringify(data.kind)}: use one of ${DRILL_KINDS.join(', ')} (or leave kind out to choose from the history)`);
+  }
+  const kind = isDrillKind(data.kind) ? data.kind : undefined;
+  const g = await generateDrill(service, { kind, seed: checkSeed(data.seed) });
+  return {
+    yaml: g.yaml,
+    name: g.scenario.name,
+    service: g.scenario.service,
+    kind: g.kind,
+    kindFrom: g.kindFrom,
+    seed: g.seed,
+    fallback: g.fallback,
+    notes: g.notes,
+    timeline: g.timeline,
+    acknowledgeWithinSeconds: g.scenario.expect.acknowledgeWithinSeconds,
+    runbookSteps: g.scenario.expect.runbookSteps,
+    timeLimitMinutes: g.scenario.timeLimitMinutes,
+  };
 }
 
 /** The playDrill task: plays one step, then enqueues the next at its time (ids are deterministic, so a retry enqueues nothing twice). */

@@ -173,7 +173,8 @@ export async function scoreRunningDrill(drillId: string, timedOut: boolean, now:
   const scored = await db().runTransaction(async (tx) => {
     const current = await tx.get(ref);
     if (current.get('status') !== 'running') return false;
-    tx.update(ref, { status: 'scored', scoredAt: now, timedOut, incidentId: incident?.id ?? null, score, report: text });
+    // acknowledgedBy at the top: the drill history per person queries it (app/drillContext.ts).
+    tx.update(ref, { status: 'scored', scoredAt: now, timedOut, incidentId: incident?.id ?? null, acknowledgedBy: score.acknowledgedBy, score, report: text });
     if (incident) queueNotice(tx, { incidentId: incident.id, notice: { kind: 'message', text }, drill: true, id: `${drillId}_report` }, now);
     return true;
   });

@@ -124,6 +124,7 @@ export function scenarioFromIncident(input: ReplayInput): Scenario {
           url: deploy.url,
         }
       : null,
+    participants: null,
     alerts: sorted,
   };
 }
@@ -151,6 +152,7 @@ export function scenarioToYaml(scenario: Scenario): string {
       ...(d.url ? { url: d.url } : {}),
     };
   }
+  if (scenario.participants) doc.participants = scenario.participants;
   doc.alerts = scenario.alerts.map((s) => ({
     at: s.at,
     ...(shorthand(s) ? { alert: s.payload } : { source: s.source, payload: s.payload }),

@@ -13,6 +13,7 @@
 //     acknowledgeWithinSeconds: 300       # or a duration: 5m
 //     runbookSteps: [...]                 # step ids or texts expected to be ticked
 //     postmortem: true                    # optional: a postmortem is expected to be started
+//   participants: [uid-a, uid-b]          # optional: who is paged for this drill, and no one else
 //   deploy:                               # optional
 //     at: -2m                             # offset from the first alert; negative = before it
 //     version: v2.15.0
@@ -103,6 +104,12 @@ export interface Scenario {
   timeLimitMinutes: number;
   expect: ScenarioExpectations;
   deploy: ScenarioDeploy | null;
+  /**
+   * Who is paged for this drill (Firebase uids), marked [DRILL], and no one
+   * else; null when the scenario names none (the drill then pages as
+   * `page.drills` in config/oncall.yaml says). Kept on drills/{id}.participants.
+   */
+  participants: string[] | null;
   /** In file order (expandScenario sorts by time). */
   alerts: ScenarioStep[];
 }
@@ -115,6 +122,7 @@ export const DEFAULT_TIME_LIMIT_MINUTES = 30;
 /** The acknowledgement target of a replayed incident that was never acknowledged. */
 export const DEFAULT_ACKNOWLEDGE_SECONDS = 300;
 export const MAX_REPEAT = 10_000;
+export const MAX_PARTICIPANTS = 20;
 
 // ---------------------------------------------------------------------------
 // Schema
@@ -247,6 +255,13 @@ export const scenarioSchema = closedObject(
     timeLimitMinutes: z.number({ error: 'timeLimitMinutes must be a number of minutes' }).positive('timeLimitMinutes must be more than 0').default(DEFAULT_TIME_LIMIT_MINUTES),
     expect: expectSchema,
     deploy: deploySchema.optional(),
+    participants: z
+      .array(requiredText('a participant').pipe(z.string().max(128, 'a participant is a uid of at most 128 characters')), {
+        error: 'participants must be a list of uids (Firebase Auth user ids)',
+      })
+      .max(MAX_PARTICIPANTS, `participants lists at most ${MAX_PARTICIPANTS} people`)
+      .refine((l) => new Set(l).size === l.length, 'participants names someone twice')
+      .optional(),
     alerts: z
       .array(stepSchema, { error: (i) => (i.input === undefined ? 'alerts is required: a list of timed alert steps' : 'alerts must be a list of steps') })
       .min(1, 'alerts needs at least one step'),
@@ -284,6 +299,7 @@ function toScenario(p: ParsedScenario): Scenario {
     deploy: p.deploy
       ? { at: p.deploy.at, version: p.deploy.version, author: p.deploy.author ?? null, commit: p.deploy.commit ?? null, url: p.deploy.url ?? null }
       : null,
+    participants: p.participants ? [...p.participants] : null,
     alerts: p.alerts.map((s) => ({
       at: s.at,
       source: s.alert !== undefined ? 'generic' : (s.source ?? 'generic'),

@@ -2,7 +2,7 @@
 // steps done, resolution and postmortem, and the report posted in Slack.
 import { formatDuration } from '../duration';
 import { clip, escapeMrkdwn } from '../slack/format';
-import type { Incident, TimelineEntry } from '../types';
+import { type Incident, SYSTEM, type TimelineEntry } from '../types';
 import { firstResponseAt } from './replay';
 import type { Scenario } from './scenario';
 
@@ -30,6 +30,10 @@ export interface DrillScore {
   timeToAcknowledgeSeconds: number | null;
   acknowledgeTargetSeconds: number;
   acknowledgedInTime: boolean;
+  /** Who responded first (the actor of the first acknowledge, mitigate or resolve by a person); null = nobody, or not on the timeline. */
+  acknowledgedBy: string | null;
+  /** From the incident's creation to its mitigation by a person (a mitigate, or a person's resolve); null = not mitigated. */
+  timeToMitigateSeconds: number | null;
   runbookSteps: { expected: string[]; done: string[]; missing: string[] };
   postmortemExpected: boolean;
   postmortemStarted: boolean;
@@ -65,6 +69,17 @@ export function findRunbookSteps<T extends { id: string; text: string }>(expecte
   return exact.length > 0 ? exact : steps.filter((s) => normText(s.text).startsWith(e));
 }
 
+/** The first status change by a person to one of `states`, up to `now` (earliest; ties: timeline order). */
+function firstByPerson(timeline: readonly TimelineEntry[], states: readonly string[], now: Date): TimelineEntry | null {
+  let best: TimelineEntry | null = null;
+  for (const e of timeline) {
+    if (e.type !== 'status_changed' || e.actor === SYSTEM || !states.includes(String(e.data.to))) continue;
+    if (e.at.getTime() > now.getTime()) continue;
+    if (!best || e.at.getTime() < best.at.getTime()) best = e;
+  }
+  return best;
+}
+
 export function scoreDrill(input: ScoreInput): DrillScore {
   const { scenario, incident, now } = input;
   const target = scenario.expect.acknowledgeWithinSeconds;
@@ -72,6 +87,12 @@ export function scoreDrill(input: ScoreInput): DrillScore {
   const response = incident ? firstResponseAt(incident, input.timeline, now) : null;
   const rawTta = incident && response ? Math.max(0, (response.getTime() - incident.createdAt.getTime()) / 1000) : null;
   const acknowledgedInTime = rawTta !== null && rawTta <= target;
+  const acknowledgedBy = incident ? (firstByPerson(input.timeline, ['acknowledged', 'mitigated', 'resolved'], now)?.actor ?? null) : null;
+  const mitigation = incident ? firstByPerson(input.timeline, ['mitigated', 'resolved'], now) : null;
+  const mitigatedAt = [mitigation?.at, incident?.mitigatedAt ?? undefined]
+    .filter((d): d is Date => d instanceof Date && d.getTime() <= now.getTime())
+    .sort((a, b) => a.getTime() - b.getTime())[0];
+  const timeToMitigateSeconds = incident && mitigatedAt ? Math.round(Math.max(0, (mitigatedAt.getTime() - incident.createdAt.getTime()) / 1000)) : null;
 
   const expected = scenario.expect.runbookSteps;
   const isDone = (s: DrillChecklistItem) => s.done && (s.doneAt === null || s.doneAt.getTime() <= now.getTime());
@@ -116,6 +137,8 @@ export function scoreDrill(input: ScoreInput): DrillScore {
     timeToAcknowledgeSeconds,
     acknowledgeTargetSeconds: target,
     acknowledgedInTime,
+    acknowledgedBy,
+    timeToMitigateSeconds,
     runbookSteps: { expected: [...expected], done, missing },
     postmortemExpected,
     postmortemStarted: input.postmortemStarted,
