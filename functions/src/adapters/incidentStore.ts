@@ -20,7 +20,7 @@ interface Writer {
   set(ref: DocumentReference, data: DocumentData): unknown;
 }
 
-const incidentOf = (id: string, data: FirebaseFirestore.DocumentData | undefined) => decode<Incident>({ rolledUpFor: 0, ...data, id });
+const incidentOf = (id: string, data: FirebaseFirestore.DocumentData | undefined) => decode<Incident>({ rolledUpFor: 0, storm: false, ...data, id });
 
 /**
  * Writes one decision: the incident (created with a precondition, or

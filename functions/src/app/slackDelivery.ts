@@ -72,6 +72,7 @@ export async function deliverToSlack(ctx: DeliveryContext): Promise<void> {
       return;
     case 'note_added':
     case 'step_checked':
+    case 'storm_closed':
       await ensureChannel(ctx);
       await postInChannel(ctx, 'post', statusPost(ctx.incident, effect));
       return;

@@ -111,6 +111,8 @@ export interface Incident {
   routing: RoutingHints;
   postmortemRequired: boolean;
   reopenCount: number;
+  /** The storm breaker's incident (domain/storm.ts): further new groups joined it as its alerts. */
+  storm: boolean;
   /** The roll-up second whose counts the incident holds (roll-ups of earlier seconds are stale). */
   rolledUpFor: number;
 }
@@ -134,7 +136,9 @@ export type Effect =
   | { kind: 'note_added'; message: string; actor: Actor }
   | { kind: 'step_checked'; stepId: string; text: string; done: boolean; actor: Actor; progress: { done: number; total: number } }
   | { kind: 'alerts_changed' }
-  | { kind: 'deploy_linked'; deploy: DeployRef };
+  | { kind: 'deploy_linked'; deploy: DeployRef }
+  /** The storm breaker closed: no new group joined this storm incident for the quiet period. */
+  | { kind: 'storm_closed'; groups: number; openedAt: Date; lastJoinAt: Date };
 
 /** One distinct alert (fingerprint) inside an incident: incidents/{id}/alerts/{alertId}. */
 export interface AlertRecord {
