@@ -2,6 +2,7 @@
 // and the clock, for the triggers. Tests pass their own (test/support/memoryStore.ts).
 import { pipelineConfig } from '../adapters/configFiles';
 import { firestoreIncidentStore } from '../adapters/incidentStore';
+import { firestoreNoiseStore } from '../adapters/noiseStore';
 import { log } from '../adapters/logs';
 import { firestoreOutbox } from '../adapters/outbox';
 import { slackClient } from '../adapters/slack';
@@ -11,7 +12,7 @@ import { enqueueTask } from '../adapters/tasks';
 import type { IngestDeps } from './ingestAlerts';
 import type { OutboxDeps } from './outbox';
 import type { SlackSettings } from './slackDelivery';
-import { type Deps, systemClock } from './ports';
+import { type Deps, type NoiseStore, systemClock } from './ports';
 import { storeRejected } from './rejected';
 
 export function deps(): Deps {
@@ -24,16 +25,21 @@ export function withPolicy() {
 }
 
 export function ingestDeps(): IngestDeps {
-  const { rules, policy, links } = pipelineConfig();
+  const { rules, policy, links, maintenance, heartbeats } = pipelineConfig();
   return {
     ...deps(),
-    config: { rules, policy, links: links.links, runbooks: loadRunbooks(), project: process.env.GCLOUD_PROJECT ?? null },
+    config: { rules, policy, links: links.links, runbooks: loadRunbooks(), project: process.env.GCLOUD_PROJECT ?? null, maintenance, heartbeats },
     newId,
     poison: async (r) => {
       await storeRejected({ ...r, via: 'pubsub', now: new Date() });
     },
-    log: { ingested: (f) => log.messageIngested(f as never), duplicate: log.duplicateMessage, poison: log.poisonMessage },
+    log: { ingested: (f) => log.messageIngested(f as never), duplicate: log.duplicateMessage, poison: log.poisonMessage, noise: log.noise },
   };
+}
+
+/** Ingestion's ports with noise control's own storage (silences, held alerts, heartbeats). */
+export function noiseDeps(): IngestDeps & { noise: NoiseStore } {
+  return { ...ingestDeps(), noise: firestoreNoiseStore };
 }
 
 /** The outbox's ports: Firestore storage, Slack with these settings, Cloud Tasks. */

@@ -167,7 +167,9 @@ export type Notice =
   | { kind: 'slack_reply'; responseUrl: string; text: string }
   | { kind: 'reminder'; key: string; level: number; mention: string }
   | { kind: 'overdue'; key: string; itemKind: 'postmortem' | 'action_item'; title: string; owner: string | null; daysOverdue: number }
-  | { kind: 'message'; text: string; blocks?: Record<string, unknown>[]; channelOnly?: boolean };
+  | { kind: 'message'; text: string; blocks?: Record<string, unknown>[]; channelOnly?: boolean }
+  /** A silence is about to end: to its owner (a Slack DM when Slack knows them, else the announcement channel). Belongs to no incident. */
+  | { kind: 'silence_reminder'; silenceId: string; owner: string; text: string };
 
 /** What a notification document in the outbox carries. */
 export type OutboxPayload = Effect | Notice;
