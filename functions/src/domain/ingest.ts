@@ -65,8 +65,8 @@ export interface IngestContext {
   incidents?: Map<string, Incident | null>;
 }
 
-/** A firing alert that can inhibit, as kept in the index (inhibitors/{id}). */
-export type InhibitorEntry = FiringAlert & { since: Date };
+/** A firing alert that can inhibit, as kept in the index (inhibitors/{id}), with its title for the timeline. */
+export type InhibitorEntry = FiringAlert & { since: Date; title?: string };
 
 export interface IngestPlan {
   /** Group documents to write: new groups (created with a precondition), or groups that moved to another incident. */
@@ -293,7 +293,8 @@ export function planIngest(alerts: NormalizedAlert[], snapshots: Map<string, Gro
           if (s.kind === 'inhibited' && s.incidentId !== pointer) {
             const target = other(s.incidentId);
             if (typeof target !== 'string' && takesAlerts(target, now, policy)) {
-              attach = { kind: 'inhibited', inhibitor: s.inhibitor, rule: s.rule };
+              const by = firing.find((f) => f.incidentId === s.incidentId && f.alert.fingerprint === s.inhibitor) as InhibitorEntry | undefined;
+              attach = { kind: 'inhibited', inhibitor: by?.title ?? s.inhibitor, rule: s.rule };
               pointer = s.incidentId;
               pointGroup(groupId, key, s.incidentId, snap);
               if (withinReopenWindow(target, now, policy)) apply(s.incidentId, { action: 'alert_fired', title: alert.title }, g);
@@ -347,7 +348,7 @@ export function planIngest(alerts: NormalizedAlert[], snapshots: Map<string, Gro
         if (screened && canInhibit(alert, inhibit)) {
           const id = inhibitorId(target, alertId);
           if (alert.status === 'firing') {
-            const e: InhibitorEntry = { incidentId: target, alert: { source: alert.source, fingerprint: alert.fingerprint, status: 'firing', service: alert.service, environment: alert.environment, severity: alert.severity, alertName: alert.alertName, labels: alert.labels }, since: now };
+            const e: InhibitorEntry = { incidentId: target, alert: { source: alert.source, fingerprint: alert.fingerprint, status: 'firing', service: alert.service, environment: alert.environment, severity: alert.severity, alertName: alert.alertName, labels: alert.labels }, since: now, title: alert.title };
             put.set(id, e);
             drop.delete(id);
             firing.push(e);
