@@ -10,7 +10,7 @@ import './lib/node22.mjs';
 import fs from 'node:fs';
 import path from 'node:path';
 import { emulatorEnvironmentOr, FIREBASE_BIN, ROOT } from './lib/emulators.mjs';
-import { isolatedProject } from './lib/project.mjs';
+import { isolatedProject, TEST_CONFIG_OVERLAY } from './lib/project.mjs';
 import { run, shellJoin } from './lib/run.mjs';
 import { emulatorsToRun, taskTimerFor } from './lib/suite.mjs';
 
@@ -29,6 +29,7 @@ const config = isolatedProject(`sandbox-${offset}`, {
   params: { ...testConfig.params, SLACK_API_URL: `http://127.0.0.1:${slackPort}/api/`, CONSOLE_URL: `http://127.0.0.1:${5000 + offset}` },
   secrets: testConfig.secrets,
   portOffset: offset,
+  configOverlay: TEST_CONFIG_OVERLAY,
 });
 // The tests find the shifted Functions and Hosting ports here (FIRESTORE_EMULATOR_HOST & co. come from emulators:exec).
 const shiftedPorts = { FUNCTIONS_PORT: String(5001 + offset), HOSTING_PORT: String(5000 + offset) };
@@ -37,6 +38,6 @@ const args = cmd.length
   ? ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulators.join(','), shellJoin(cmd)]
   : ['emulators:start', '--config', config, '--project', testConfig.projectId, '--only', emulators.join(',')];
 const timer = await taskTimerFor(testConfig.projectId, config);
-const code = await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, ...timer.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, ...shiftedPorts } });
+const code = await run(FIREBASE_BIN, args, { cwd: ROOT, env: { ...setup.env, ...timer.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: path.dirname(config), ...shiftedPorts } });
 await timer.close();
 process.exit(code);

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { emulatorEnvironmentOr, FIREBASE_BIN, ROOT } from './lib/emulators.mjs';
-import { isolatedProject } from './lib/project.mjs';
+import { isolatedProject, TEST_CONFIG_OVERLAY } from './lib/project.mjs';
 import { freePort, run, seconds, shellJoin } from './lib/run.mjs';
 import { emulatorsToRun, taskTimerFor } from './lib/suite.mjs';
 import { findTool, installCommand, needsOf } from '../test/support/tools.mjs';
@@ -81,13 +81,14 @@ async function emulatorStep() {
   const config = isolatedProject('test', {
     params: { ...testConfig.params, SLACK_API_URL: `http://127.0.0.1:${slackPort}/api/` },
     secrets: testConfig.secrets,
+    configOverlay: TEST_CONFIG_OVERLAY,
   });
   const script = shellJoin([bin('vitest'), 'run', '--project', 'emulator', ...lacking.flatMap((l) => ['--exclude', l.file]), ...reportTo('emulator'), ...vitestArgs]);
   const timer = await taskTimerFor(testConfig.projectId, config);
   try {
     return await run(FIREBASE_BIN, ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulatorsToRun().join(','), script], {
       cwd: ROOT,
-      env: { ...setup.env, ...timer.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: ROOT, TEST_PROJECT_DIR: path.dirname(config) },
+      env: { ...setup.env, ...timer.env, SLACK_TEST_PORT: String(slackPort), INCIDENT_PIPELINE_ROOT: path.dirname(config), TEST_PROJECT_DIR: path.dirname(config) },
     });
   } finally {
     await timer.close();
