@@ -66,9 +66,11 @@ afterAll(() => {
 /** The functions a deploy creates, and nothing else. */
 const DEPLOYED = [
   'alertWebhook',
+  'checkHeartbeat',
   'deliverNotification',
   'deployWebhook',
   'finishDrills',
+  'heartbeat',
   'onAlertPublished',
   'onCloudBuild',
   'onDeployPublished',
@@ -76,10 +78,13 @@ const DEPLOYED = [
   'onIncidentWritten',
   'onNotificationCreated',
   'onPostmortemWritten',
+  'onSilenceWritten',
   'onUpdateCreated',
   'playDrill',
   'redriveNotifications',
+  'releaseSilenced',
   'remindOverdue',
+  'remindSilence',
   'remindUnacknowledged',
   'rollupIncident',
   'runDrill',
@@ -89,6 +94,8 @@ const DEPLOYED = [
   'statusFeed',
   'statusSubscribe',
   'statusUnsubscribe',
+  'stormTick',
+  'watchHeartbeats',
 ];
 
 const isPublic = (e: Endpoint) => Boolean(e.httpsTrigger || e.callableTrigger);
@@ -235,7 +242,7 @@ describe('the deploy manifest (/__/functions.yaml)', () => {
 
   it('sets memory, maxInstances, concurrency and timeoutSeconds on every public HTTP or callable function', () => {
     const publicOnes = Object.entries(manifest.endpoints).filter(([, e]) => isPublic(e));
-    expect(publicOnes.map(([n]) => n).sort()).toEqual(['alertWebhook', 'deployWebhook', 'runDrill', 'slackCommands', 'slackInteractions', 'statusConfirm', 'statusFeed', 'statusSubscribe', 'statusUnsubscribe']);
+    expect(publicOnes.map(([n]) => n).sort()).toEqual(['alertWebhook', 'deployWebhook', 'heartbeat', 'runDrill', 'slackCommands', 'slackInteractions', 'statusConfirm', 'statusFeed', 'statusSubscribe', 'statusUnsubscribe']);
     for (const [name, e] of publicOnes) {
       expect({ name, memory: e.availableMemoryMb !== null, maxInstances: e.maxInstances !== null, concurrency: e.concurrency !== null, timeout: e.timeoutSeconds !== null }).toEqual({
         name,
