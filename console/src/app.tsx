@@ -16,6 +16,7 @@ import { IncidentList } from './pages/IncidentList';
 import { IncidentPage } from './pages/IncidentPage';
 import { InsightsPage } from './pages/InsightsPage';
 import { PostmortemPage } from './pages/PostmortemPage';
+import { SilencesPage } from './pages/SilencesPage';
 
 type AuthState = { phase: 'loading' } | { phase: 'signedOut' } | { phase: 'signedIn'; user: User; role: Role | null; claim: unknown };
 
@@ -103,6 +104,8 @@ function Page({ route }: { route: Route }) {
       return <PostmortemPage key={route.id} id={route.id} />;
     case 'insights':
       return <InsightsPage query={route.query} />;
+    case 'silences':
+      return <SilencesPage query={route.query} />;
     case 'notFound':
       return (
         <section class="card">
@@ -129,6 +132,9 @@ function Header({ services, route, user, role }: { services: Services; route: Ro
           </a>
           <a href={hrefOf({ page: 'insights', query: {} })} aria-current={current('insights')}>
             Insights
+          </a>
+          <a href={hrefOf({ page: 'silences', query: {} })} aria-current={current('silences')}>
+            Silences
           </a>
         </nav>
       )}

@@ -1,10 +1,11 @@
-// Hash routes: #/incidents, #/incidents/<id>, #/postmortems/<id>, #/insights.
+// Hash routes: #/incidents, #/incidents/<id>, #/postmortems/<id>, #/insights, #/silences (?incident=<id> prefills the form).
 
 export type Route =
   | { page: 'incidents'; query: Record<string, string> }
   | { page: 'incident'; id: string }
   | { page: 'postmortem'; id: string }
   | { page: 'insights'; query: Record<string, string> }
+  | { page: 'silences'; query: Record<string, string> }
   | { page: 'notFound'; path: string };
 
 function queryOf(qs: string): Record<string, string> {
@@ -28,6 +29,7 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 2 && parts[0] === 'incidents' && parts[1]) return { page: 'incident', id: parts[1] };
   if (parts.length === 2 && parts[0] === 'postmortems' && parts[1]) return { page: 'postmortem', id: parts[1] };
   if (parts.length === 1 && parts[0] === 'insights') return { page: 'insights', query };
+  if (parts.length === 1 && parts[0] === 'silences') return { page: 'silences', query };
   return { page: 'notFound', path: pathPart };
 }
 
@@ -47,6 +49,8 @@ export function hrefOf(route: Route): string {
       return `#/postmortems/${encodeURIComponent(route.id)}`;
     case 'insights':
       return `#/insights${qs(route.query)}`;
+    case 'silences':
+      return `#/silences${qs(route.query)}`;
     case 'notFound':
       return `#/${route.path}`;
   }
