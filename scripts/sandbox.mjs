@@ -34,7 +34,7 @@ const config = isolatedProject(`sandbox-${offset}`, {
 });
 // The tests find the shifted Functions and Hosting ports here (FIRESTORE_EMULATOR_HOST & co. come from emulators:exec).
 const shiftedPorts = { FUNCTIONS_PORT: String(5001 + offset), HOSTING_PORT: String(5000 + offset) };
-console.log(`sandbox suite: ports shifted by ${offset}; Slack API expected at 127.0.0.1:${slackPort}, Twilio at 127.0.0.1:${twilioPort}; config/ with the test overlay (test/support/config/)`);
+console.log(`sandbox suite: ports shifted by ${offset}; Slack API expected at 127.0.0.1:${slackPort}, Twilio at 127.0.0.1:${twilioPort}; config/ with the test overlay (test/config/, merged over config/)`);
 const args = cmd.length
   ? ['emulators:exec', '--config', config, '--project', testConfig.projectId, '--only', emulators.join(','), shellJoin(cmd)]
   : ['emulators:start', '--config', config, '--project', testConfig.projectId, '--only', emulators.join(',')];

@@ -19,6 +19,7 @@ import { DrillsPage } from './pages/DrillsPage';
 import { InsightsPage } from './pages/InsightsPage';
 
 import { PostmortemPage } from './pages/PostmortemPage';
+import { SilencesPage } from './pages/SilencesPage';
 
 type AuthState = { phase: 'loading' } | { phase: 'signedOut' } | { phase: 'signedIn'; user: User; role: Role | null; claim: unknown };
 
@@ -111,6 +112,8 @@ function Page({ route }: { route: Route }) {
       return <LazyPage name={route.page} />;
     case 'drills':
       return <DrillsPage query={route.query} />;
+    case 'silences':
+      return <SilencesPage query={route.query} />;
     case 'notFound':
       return (
         <section class="card">
@@ -171,6 +174,9 @@ function Header({ services, route, user, role }: { services: Services; route: Ro
           </a>
           <a href={hrefOf({ page: 'drills', query: {} })} aria-current={current('drills')}>
             Drills
+          </a>
+          <a href={hrefOf({ page: 'silences', query: {} })} aria-current={current('silences')}>
+            Silences
           </a>
         </nav>
       )}

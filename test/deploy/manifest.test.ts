@@ -67,11 +67,13 @@ afterAll(() => {
 const DEPLOYED = [
   'alertWebhook',
   'announceHandoff',
+  'checkHeartbeat',
   'deliverNotification',
   'deployWebhook',
   'escalateIncident',
   'finishDrills',
   'generateDrill',
+  'heartbeat',
   'onAlertPublished',
   'onCloudBuild',
   'onDeployPublished',
@@ -80,6 +82,7 @@ const DEPLOYED = [
   'onNotificationCreated',
   'onOncallOverrideWritten',
   'onPostmortemWritten',
+  'onSilenceWritten',
   'onUpdateCreated',
   'oncallCalendar',
   'pageAck',
@@ -87,7 +90,9 @@ const DEPLOYED = [
   'pageVoice',
   'playDrill',
   'redriveNotifications',
+  'releaseSilenced',
   'remindOverdue',
+  'remindSilence',
   'remindUnacknowledged',
   'rollupIncident',
   'runDrill',
@@ -99,6 +104,8 @@ const DEPLOYED = [
   'statusSubscribe',
   'statusUnsubscribe',
   'twilioSms',
+  'stormTick',
+  'watchHeartbeats',
 ];
 
 const isPublic = (e: Endpoint) => Boolean(e.httpsTrigger || e.callableTrigger);
@@ -245,7 +252,7 @@ describe('the deploy manifest (/__/functions.yaml)', () => {
 
   it('sets memory, maxInstances, concurrency and timeoutSeconds on every public HTTP or callable function', () => {
     const publicOnes = Object.entries(manifest.endpoints).filter(([, e]) => isPublic(e));
-    expect(publicOnes.map(([n]) => n).sort()).toEqual(['alertWebhook', 'deployWebhook', 'generateDrill', 'oncallCalendar', 'pageAck', 'pageVoice', 'runDrill', 'slackCommands', 'slackInteractions', 'statusConfirm', 'statusFeed', 'statusSubscribe', 'statusUnsubscribe', 'twilioSms']);
+    expect(publicOnes.map(([n]) => n).sort()).toEqual(['alertWebhook', 'deployWebhook', 'generateDrill', 'heartbeat', 'oncallCalendar', 'pageAck', 'pageVoice', 'runDrill', 'slackCommands', 'slackInteractions', 'statusConfirm', 'statusFeed', 'statusSubscribe', 'statusUnsubscribe', 'twilioSms']);
     for (const [name, e] of publicOnes) {
       expect({ name, memory: e.availableMemoryMb !== null, maxInstances: e.maxInstances !== null, concurrency: e.concurrency !== null, timeout: e.timeoutSeconds !== null }).toEqual({
         name,

@@ -1,7 +1,7 @@
 // Paging end to end on the emulators, with the loopback Twilio (SMS and calls,
 // TWILIO_API_URL) and the loopback Slack (DMs) of test/support/globalSetup.ts,
 // and `mail` documents for the Trigger Email extension. The suite runs with
-// test/support/config/oncall.yaml (level 2 at 10 s, the end at 40 s; see its header): this file puts
+// test/config/oncall.yaml (level 2 at 10 s, the end at 40 s; see its header): this file puts
 // its own two people on call there with overrides, for the length of the test.
 //
 // Ports: HOSTING_PORT (the one-time links and Twilio's webhooks go through the

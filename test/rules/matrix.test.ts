@@ -104,6 +104,16 @@ const COLLECTIONS: Collection[] = [
     createData: () => ({ status: 'major_outage' }), updateData: { status: 'operational' }, allowed: publicReadOnly,
   },
   { name: 'statusSubscribers', existing: 'statusSubscribers/s1', fresh: 'statusSubscribers/new', createData: () => ({ email: 'x@example.com' }), updateData: { status: 'confirmed' }, allowed: pipelineOnly },
+  {
+    name: 'silences', existing: 'silences/s1', fresh: `silences/${AUTO_ID}`, createData: (uid) => newSilence(uid),
+    updateData: (uid) => ({ expiredAt: serverTime(), expiredBy: uid }),
+    allowed: { get: READERS, list: READERS, create: ['responder', 'admin'], update: ['responder', 'admin'], delete: NOBODY },
+  },
+  { name: 'silencedAlerts', existing: 'silencedAlerts/h1', fresh: 'silencedAlerts/new', createData: () => ({ status: 'held' }), updateData: { status: 'released' }, allowed: readOnly },
+  { name: 'openedWindows (internal)', existing: 'openedWindows/d1', fresh: 'openedWindows/new', createData: () => ({ name: 'w' }), updateData: { name: 'x' }, allowed: pipelineOnly },
+  { name: 'inhibitors (internal)', existing: 'inhibitors/i1', fresh: 'inhibitors/new', createData: () => ({ incidentId: 'x' }), updateData: { incidentId: 'y' }, allowed: pipelineOnly },
+  { name: 'heartbeats (internal)', existing: 'heartbeats/nightly', fresh: 'heartbeats/new', createData: () => ({ missed: false }), updateData: { missed: true }, allowed: pipelineOnly },
+  { name: 'noiseState (internal)', existing: 'noiseState/storm', fresh: 'noiseState/new', createData: () => ({ recent: [] }), updateData: { storm: null }, allowed: pipelineOnly },
   { name: 'mail', existing: 'mail/m1', fresh: 'mail/new', createData: () => ({ to: 'x@example.com', message: { subject: 'x' } }), updateData: { to: 'y@example.com' }, allowed: pipelineOnly },
   // Paging: a person writes their own profile (the seeded one is the responder's); responders create and cancel overrides.
   {
@@ -133,6 +143,13 @@ function overrideData(uid: string, over: Record<string, unknown> = {}) {
 
 let env: RulesTestEnvironment;
 
+const ts = (iso: string) => firebase.firestore.Timestamp.fromDate(new Date(iso));
+/** A silence a responder may create: from now for 2 hours, in their own name. */
+const newSilence = (uid: string, over: Record<string, unknown> = {}) => {
+  const now = Date.now();
+  return { matchers: { service: 'checkout' }, startsAt: firebase.firestore.Timestamp.fromMillis(now), endsAt: firebase.firestore.Timestamp.fromMillis(now + 2 * 3600e3), createdBy: uid, comment: 'database migration', createdAt: serverTime(), ...over };
+};
+
 async function seed() {
   await env.clearFirestore();
   await env.withSecurityRulesDisabled(async (ctx) => {
@@ -156,6 +173,8 @@ async function seed() {
     await db.doc('incidents/inc1/pages/p1').set({ uid: 'uid-responder', level: 0, channel: 'sms', status: 'sent', at: new Date(), error: null });
     await db.doc('incidents/inc1/paging/c0').set({ cycle: 0, status: 'paging' });
     for (const p of ['smsReplyCodes/+33612345678', 'pageAcks/k1', 'oncallHandoffs/h1']) await db.doc(p).set({ seeded: true });
+    await db.doc('silences/s1').set({ matchers: { service: 'checkout' }, startsAt: ts('2026-11-30T10:00:00Z'), endsAt: ts('2100-01-01T00:00:00Z'), createdBy: 'uid-responder', comment: 'migration' });
+    for (const p of ['silencedAlerts/h1', 'openedWindows/d1', 'inhibitors/i1', 'heartbeats/nightly', 'noiseState/storm']) await db.doc(p).set({ seeded: true });
   });
 }
 
@@ -422,6 +441,35 @@ describe('security rules: the sharp edges', () => {
     await assertFails(db.collection('oncallOverrides').doc().set(overrideData(me, { priority: 1 })));
     await assertFails(db.doc('oncallOverrides/o1').update({ end: hours(2) }));
     await assertFails(firestoreAs('viewer').collection('oncallOverrides').doc().set(overrideData(uidOf('viewer'))));
+  });
+
+  it('a silence is a responder\'s own, says what it holds and why, lasts at most 30 days, and is only ever ended early', async () => {
+    await seed();
+    const db = firestoreAs('responder');
+    const fresh = () => db.collection('silences').doc();
+    const hour = 3600e3;
+    await assertSucceeds(fresh().set(newSilence(me)));
+    await assertSucceeds(fresh().set(newSilence(me, { matchers: { alertname: { regex: '^(?:Disk.*)$' }, labels: { instance: 'db-1' } } })));
+    await assertFails(fresh().set(newSilence('uid-someone-else')));
+    await assertFails(fresh().set(newSilence(me, { matchers: {} })));
+    await assertFails(fresh().set(newSilence(me, { matchers: { pod: 'x' } }))); // a label goes under labels
+    await assertFails(fresh().set(newSilence(me, { matchers: { service: { startsWith: 'check' } } })));
+    await assertFails(fresh().set(newSilence(me, { comment: '   ' })));
+    await assertFails(fresh().set(newSilence(me, { comment: 'x'.repeat(1001) })));
+    await assertFails(fresh().set(newSilence(me, { endsAt: firebase.firestore.Timestamp.fromMillis(Date.now() - hour) })));
+    await assertFails(fresh().set(newSilence(me, { endsAt: firebase.firestore.Timestamp.fromMillis(Date.now() + 31 * 24 * hour) })));
+    await assertFails(fresh().set(newSilence(me, { endsAt: '2100-01-01' })));
+    await assertFails(fresh().set(newSilence(me, { expiredAt: serverTime() })));
+    await assertFails(db.doc('silences/my-own-id').set(newSilence(me)));
+    await assertFails(firestoreAs('viewer').collection('silences').doc().set(newSilence(uidOf('viewer'))));
+    // Ending one early: the server time and the writer, nothing else, once.
+    await assertFails(db.doc('silences/s1').update({ endsAt: serverTime() }));
+    await assertFails(db.doc('silences/s1').update({ expiredAt: serverTime(), expiredBy: 'uid-someone-else' }));
+    await assertFails(db.doc('silences/s1').update({ expiredAt: ts('2026-11-30T11:00:00Z'), expiredBy: me }));
+    await assertFails(db.doc('silences/s1').update({ expiredAt: serverTime(), expiredBy: me, comment: 'rewritten' }));
+    await assertSucceeds(db.doc('silences/s1').update({ expiredAt: serverTime(), expiredBy: me }));
+    await assertFails(db.doc('silences/s1').update({ expiredAt: serverTime(), expiredBy: me }));
+    await assertFails(db.doc('silences/s1').delete());
   });
 
   it('nobody rewrites or deletes a timeline entry, not even an admin', async () => {

@@ -35,6 +35,7 @@ export function incident(overrides: Partial<Incident> = {}): Incident {
     routing: { channels: [], mentions: [], invite: [] },
     postmortemRequired: true,
     reopenCount: 0,
+    storm: false,
     rolledUpFor: 0,
     flapping: false,
     ...overrides,

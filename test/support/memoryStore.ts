@@ -5,7 +5,11 @@
 // the whole transaction with ALREADY_EXISTS, as on Firestore.
 import type { Decision } from '../../functions/src/domain/decision';
 import type { ChecklistStep } from '../../functions/src/domain/incident';
-import type { GroupState } from '../../functions/src/domain/ingest';
+import type { GroupState, InhibitorEntry } from '../../functions/src/domain/ingest';
+import type { OpenedWindow } from '../../functions/src/domain/maintenance';
+import { parseSilence, type Silence, type StoredSilence } from '../../functions/src/domain/silences';
+import type { SilencedAlert } from '../../functions/src/domain/silencedAlerts';
+import { EMPTY_STORM_STATE, type StormState } from '../../functions/src/domain/storm';
 import { type NotificationDoc, notificationDoc } from '../../functions/src/domain/outbox';
 import type { Postmortem } from '../../functions/src/domain/postmortem';
 import type { AlertRecord, DeployRef, Incident, TimelineEntry } from '../../functions/src/domain/types';
@@ -13,7 +17,8 @@ import { isOpen } from '../../functions/src/domain/types';
 import type { EscalationState, PageAckWrite, PageRecord, PagingStore } from '../../functions/src/app/pagingPorts';
 import type { MailDocument } from '../../functions/src/domain/pageMessages';
 import { assignReplyCode } from '../../functions/src/domain/smsReplies';
-import type { Clock, IncidentStore, IncidentTx, MailPort, MessageMarker, NoticeToSend, OutboxStore, SlackOutage, SlackState, StatusPagePort, StoredUpdate, TaskPort } from '../../functions/src/app/ports';
+import { WriteRaced } from '../../functions/src/app/retry';
+import type { Clock, HeartbeatDoc, IncidentStore, IncidentTx, MailPort, MessageMarker, NoiseStore, NoticeToSend, OutboxStore, SlackOutage, SlackState, StatusPagePort, StoredUpdate, TaskPort } from '../../functions/src/app/ports';
 import { applyPublicUpdate, type ComponentHistory, type PublicIncident, type PublicUpdateInput, type StatusConfig, type StatusDoc, type StatusSummary, statusReadPaths } from '../../functions/src/domain/statusPage';
 import type { MailDoc, MailWrite, Subscriber } from '../../functions/src/domain/statusSubscribers';
 
@@ -25,6 +30,7 @@ class AlreadyExists extends Error {
     super(`6 ALREADY_EXISTS: ${path}`);
   }
 }
+
 
 export interface StoredNotification extends NotificationDoc {
   id: string;
@@ -57,7 +63,7 @@ export class MemoryTasks implements TaskPort {
   }
 }
 
-export class MemoryStore implements IncidentStore, OutboxStore {
+export class MemoryStore implements IncidentStore, OutboxStore, NoiseStore {
   readonly incidents = new Map<string, Incident>();
   readonly versions = new Map<string, number>();
   readonly timelines = new Map<string, (TimelineEntry & { id: string; seq: number })[]>();
@@ -76,6 +82,16 @@ export class MemoryStore implements IncidentStore, OutboxStore {
   /** slackResponses/{updateId}: the response_url of an update written from Slack. */
   readonly slackResponses = new Map<string, string>();
   slackOutage: SlackOutage | null = null;
+  // -- noise control ---------------------------------------------------------
+  /** silences/{id} as written (parseSilence reads them). */
+  readonly silenceDocs = new Map<string, Record<string, unknown>>();
+  readonly silencedAlerts = new Map<string, SilencedAlert>();
+  readonly openedWindowDocs = new Map<string, OpenedWindow>();
+  readonly inhibitorDocs = new Map<string, InhibitorEntry>();
+  readonly heartbeatDocs = new Map<string, HeartbeatDoc>();
+  storm: { state: StormState; version: number } | null = null;
+  /** Runs before a transaction's writes apply (a test's stand-in for a concurrent writer). */
+  beforeApply: (() => void) | null = null;
   /** How many transactions and optimistic commits ran, and how many conflicted. */
   readonly counts = { transactions: 0, conflicts: 0 };
   private queue: Promise<unknown> = Promise.resolve();
@@ -118,8 +134,13 @@ export class MemoryStore implements IncidentStore, OutboxStore {
       if (create) creates.push(create);
       ops.push(fn);
     };
-    /** Every create is checked before anything is written: all or nothing. */
+    const preconditions: (() => void)[] = [];
+    /** Every create and precondition is checked before anything is written: all or nothing. */
     const apply = () => {
+      const hook = self.beforeApply;
+      self.beforeApply = null;
+      hook?.();
+      for (const p of preconditions) p();
       const seen = new Set<string>();
       for (const c of creates) {
         if (c.exists() || seen.has(c.path)) throw new AlreadyExists(c.path);
@@ -199,6 +220,47 @@ export class MemoryStore implements IncidentStore, OutboxStore {
           if (d) d.incidentIds = [...new Set([...(d.incidentIds ?? []), incidentId])];
         });
       },
+      async silences(now) {
+        return [...self.silenceDocs].flatMap(([id, data]) => {
+          if (data.problem) return [];
+          const r = parseSilence(data, { maxDays: 3650 });
+          return r.ok && r.silence.endsAt > now ? [{ ...r.silence, id } as StoredSilence] : [];
+        });
+      },
+      async openedWindows(now) {
+        return [...self.openedWindowDocs.values()].filter((w) => w.endsAt > now).map(clone);
+      },
+      async inhibitors(limit) {
+        return [...self.inhibitorDocs.values()].sort((a, b) => a.since.getTime() - b.since.getTime()).slice(0, limit).map(clone);
+      },
+      async silencedAlerts(ids) {
+        return new Map(ids.map((id) => [id, self.silencedAlerts.has(id) ? clone(self.silencedAlerts.get(id) as SilencedAlert) : null] as const));
+      },
+      async stormState() {
+        return self.storm ? { state: clone(self.storm.state), version: String(self.storm.version) } : { state: clone(EMPTY_STORM_STATE), version: null };
+      },
+      async heartbeat(name) {
+        const h = self.heartbeatDocs.get(name.toLowerCase());
+        return h ? clone(h) : null;
+      },
+      putSilencedAlert(id, record) {
+        stage(() => self.silencedAlerts.set(id, clone(record)));
+      },
+      putStormState(state, version) {
+        preconditions.push(() => {
+          if ((self.storm ? String(self.storm.version) : null) !== version) throw version === null ? new AlreadyExists('noiseState/storm') : new WriteRaced('noiseState/storm');
+        });
+        stage(() => (self.storm = { state: clone(state), version: (self.storm?.version ?? 0) + 1 }));
+      },
+      putInhibitor(id, entry) {
+        stage(() => self.inhibitorDocs.set(id, clone(entry)));
+      },
+      dropInhibitor(id) {
+        stage(() => self.inhibitorDocs.delete(id));
+      },
+      putHeartbeat(name, doc) {
+        stage(() => self.heartbeatDocs.set(name.toLowerCase(), clone(doc)));
+      },
       notify(n: NoticeToSend, at: Date) {
         const id = n.id ?? `notice-${self.notifications.size}-${Math.random().toString(36).slice(2, 8)}`;
         stage(() => self.notifications.set(id, { id, ...notificationDoc(n.incidentId, n.notice, { now: at, drill: n.drill }) }), { path: `notifications/${id}`, exists: () => self.notifications.has(id) });
@@ -248,6 +310,32 @@ export class MemoryStore implements IncidentStore, OutboxStore {
 
   async openIncidentsOf(service: string) {
     return [...this.incidents.values()].filter((i) => i.service === service && isOpen(i.status)).map(clone);
+  }
+
+  // -- NoiseStore ---------------------------------------------------------------
+  async silence(id: string) {
+    const s = this.silenceDocs.get(id);
+    return s ? clone(s) : null;
+  }
+  async createSilence(id: string, silence: Silence) {
+    if (this.silenceDocs.has(id)) return false;
+    this.silenceDocs.set(id, clone(silence) as unknown as Record<string, unknown>);
+    return true;
+  }
+  async markSilence(id: string, problem: string | null) {
+    const s = this.silenceDocs.get(id);
+    if (s) s.problem = problem;
+  }
+  async heldBy(holdKey: string, limit: number) {
+    return [...this.silencedAlerts].filter(([, r]) => r.holdKey === holdKey && r.status === 'held').slice(0, limit).map(([id, record]) => ({ id, record: clone(record) }));
+  }
+  async putOpenedWindow(w: OpenedWindow) {
+    if (this.openedWindowDocs.has(w.deployId)) return false;
+    this.openedWindowDocs.set(w.deployId, clone(w));
+    return true;
+  }
+  async heartbeats() {
+    return new Map([...this.heartbeatDocs].map(([k, v]) => [k, clone(v)]));
   }
 
   // -- OutboxStore -------------------------------------------------------------

@@ -3,7 +3,9 @@
 // a fresh clone and a warm checkout, and so did what ran next to what.
 // - The files most sensitive to load come first, on a quiet suite: the ingestion
 //   storm publishes at 10 messages/s, and the Firestore emulator's pessimistic
-//   locks degrade badly when it shares the machine with other work.
+//   locks degrade badly when it shares the machine with other work. The storm
+//   breaker's 25 groups at once (exact counts; every join contends for one
+//   state document) come right after it, before the files that leave tasks behind.
 // - The browser tests and the drills come last: drills play hundreds of alerts,
 //   and their outbox and roll-up tasks run on after each test.
 // A file not listed runs in between, in name order.
@@ -13,6 +15,7 @@ import { BaseSequencer } from 'vitest/node';
 export const FIRST = [
   'test/emulator/foundation.test.ts',
   'test/emulator/ingestion.test.ts',
+  'test/emulator/stormBreaker.test.ts',
   'test/emulator/faults.test.ts',
   'test/emulator/alertmanager.test.ts',
   'test/emulator/lifecycle.test.ts',

@@ -3,6 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { IngestDeps } from '../../functions/src/app/ingestAlerts';
+import { EMPTY_HEARTBEATS } from '../../functions/src/domain/heartbeats';
+import { EMPTY_MAINTENANCE } from '../../functions/src/domain/maintenance';
 import { parseRunbook } from '../../functions/src/domain/runbooks';
 import { MemoryStore, MemoryTasks, TestClock } from './memoryStore';
 import { projectPolicy, projectRules, projectStatus, ROOT } from './config';
@@ -24,20 +26,22 @@ export function world() {
   const clock = new TestClock(T0);
   const policy = projectPolicy();
   const rejected: { id: string; reason: string }[] = [];
+  /** Noise control's log events, in order. */
+  const events: Record<string, unknown>[] = [];
   let n = 0;
   const ingest: IngestDeps = {
     store,
     tasks,
     clock,
-    config: { rules: projectRules(), policy, links: [], runbooks: projectRunbooks(), project: 'demo-test' },
+    config: { rules: projectRules(), policy, links: [], runbooks: projectRunbooks(), project: 'demo-test', maintenance: EMPTY_MAINTENANCE, heartbeats: EMPTY_HEARTBEATS },
     newId: () => `inc-${++n}`,
     poison: async (r) => {
       rejected.push({ id: r.id, reason: r.reason });
     },
-    log: { ingested: () => undefined, duplicate: () => undefined, poison: () => undefined },
+    log: { ingested: () => undefined, duplicate: () => undefined, poison: () => undefined, noise: (f) => void events.push(f) },
   };
   const status = projectStatus();
-  return { store, tasks, clock, policy, status, ingest, rejected, deps: { store, tasks, clock, policy, status } };
+  return { store, tasks, clock, policy, status, ingest, rejected, events, noise: { ...ingest, noise: store }, deps: { store, tasks, clock, policy, status } };
 }
 
 /** A Pub/Sub message of the `alerts` topic. */

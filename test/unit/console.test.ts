@@ -1,11 +1,12 @@
 // The console's pure helpers: formatting, routes, emulator ports, list filters,
-// timeline order and the insights' series and chart geometry.
+// timeline order, the insights' series and chart geometry, and the silences page.
 import { describe, expect, it } from 'vitest';
 import { actorLabel, explainError, formatAge, formatDateTime, fromDateInput, markdownCurrent, safeUrl, since, toDate, toDateInput } from '../../console/src/lib/format';
 import { DEFAULT_EMULATOR_PORTS, isLocalHost, parseEmulatorPorts, parseInitJsEmulators, resolveEmulatorPorts } from '../../console/src/lib/emulators';
 import { filterFromQuery, filterIncidents, filterToQuery, type IncidentRow, matchesFilter, servicesOf, sortTimeline } from '../../console/src/lib/incidents';
 import { chartGeometry, niceDurationMax, niceMax, scopeLabel, seriesByScope, summarizeSeries } from '../../console/src/lib/insights';
 import { hrefOf, parseRoute } from '../../console/src/lib/route';
+import { groupSilences, matchersForIncident, parseSilenceDuration, silenceFromForm, silenceStateOf } from '../../console/src/lib/silences';
 
 const T = Date.parse('2026-11-30T10:00:00Z');
 const ts = (ms: number) => ({ seconds: Math.floor(ms / 1000), nanoseconds: (ms % 1000) * 1e6, toDate: () => new Date(ms) });
@@ -85,6 +86,7 @@ describe('routes', () => {
     expect(parseRoute('#/postmortems/abc%20123')).toEqual({ page: 'postmortem', id: 'abc 123' });
     expect(parseRoute('#/insights?period=month')).toEqual({ page: 'insights', query: { period: 'month' } });
     expect(parseRoute('#/drills?service=checkout')).toEqual({ page: 'drills', query: { service: 'checkout' } });
+    expect(parseRoute('#/silences?incident=inc1')).toEqual({ page: 'silences', query: { incident: 'inc1' } });
     expect(parseRoute('#/nope/x/y')).toEqual({ page: 'notFound', path: '/nope/x/y' });
   });
 
@@ -238,5 +240,49 @@ describe('insights', () => {
     const one = chartGeometry([{ label: 'only', value: 1 }], { width: 100, left: 10, right: 10 });
     expect(one.points[0]?.x).toBe(50);
     expect(chartGeometry([]).path).toBe('');
+  });
+});
+
+describe('the silences page', () => {
+  const H = 3_600_000;
+  it('tells active, upcoming and expired apart, an early expiry ending it', () => {
+    expect(silenceStateOf({ id: 'a', startsAt: ts(T - H), endsAt: ts(T + H) }, T)).toBe('active');
+    expect(silenceStateOf({ id: 'u', startsAt: ts(T + H), endsAt: ts(T + 2 * H) }, T)).toBe('upcoming');
+    expect(silenceStateOf({ id: 'e', startsAt: ts(T - 2 * H), endsAt: ts(T) }, T)).toBe('expired');
+    expect(silenceStateOf({ id: 'x', startsAt: ts(T - H), endsAt: ts(T + H), expiredAt: ts(T - 1) }, T)).toBe('expired');
+    const g = groupSilences(
+      [
+        { id: 'late', startsAt: ts(T - H), endsAt: ts(T + 2 * H) },
+        { id: 'soon', startsAt: ts(T - H), endsAt: ts(T + H) },
+        { id: 'next', startsAt: ts(T + H), endsAt: ts(T + 2 * H) },
+        { id: 'old', startsAt: ts(T - 3 * H), endsAt: ts(T - 2 * H) },
+        { id: 'recent', startsAt: ts(T - 2 * H), endsAt: ts(T - H) },
+      ],
+      T,
+    );
+    expect({ active: g.active.map((s) => s.id), upcoming: g.upcoming.map((s) => s.id), expired: g.expired.map((s) => s.id) }).toEqual({
+      active: ['soon', 'late'],
+      upcoming: ['next'],
+      expired: ['recent', 'old'],
+    });
+  });
+
+  it('writes what the rules accept from the form, and names the field that is wrong', () => {
+    expect(silenceFromForm({ matchers: 'service=checkout env=prod', startsAt: null, duration: '1h30m', comment: ' migration ' }, 'uid-1', T)).toEqual({
+      ok: true,
+      silence: { matchers: { service: 'checkout', environment: 'prod' }, startsAt: new Date(T), endsAt: new Date(T + 1.5 * H), createdBy: 'uid-1', comment: 'migration' },
+    });
+    expect(silenceFromForm({ matchers: 'checkout', startsAt: null, duration: '2h', comment: 'x' }, 'u', T)).toMatchObject({ ok: false, field: 'matchers' });
+    expect(silenceFromForm({ matchers: 'service=a', startsAt: null, duration: 'soon', comment: 'x' }, 'u', T)).toMatchObject({ ok: false, field: 'duration' });
+    expect(silenceFromForm({ matchers: 'service=a', startsAt: null, duration: '31d', comment: 'x' }, 'u', T)).toMatchObject({ ok: false, field: 'duration' });
+    expect(silenceFromForm({ matchers: 'service=a', startsAt: new Date(T - 3 * H), duration: '2h', comment: 'x' }, 'u', T)).toMatchObject({ ok: false, field: 'startsAt' });
+    expect(silenceFromForm({ matchers: 'service=a', startsAt: null, duration: '2h', comment: '  ' }, 'u', T)).toMatchObject({ ok: false, field: 'comment' });
+    expect(parseSilenceDuration('1w')).toBe(168 * H);
+    expect(parseSilenceDuration('0m')).toBeNull();
+  });
+
+  it('suggests matchers from an incident that parse back to its service and environment', () => {
+    expect(matchersForIncident({ service: 'checkout', environment: 'production' })).toBe('service=checkout environment=production');
+    expect(matchersForIncident({ service: null })).toBe('');
   });
 });

@@ -77,7 +77,7 @@ describe('config/heartbeats.yaml', () => {
   const bad: [string, string, number, string, string][] = [
     ['no interval', hb('    grace: 1m\n    service: s\n    severity: critical\n'), 2, 'heartbeats.0.interval', 'interval is required'],
     ['no grace', hb('    interval: 1h\n    service: s\n    severity: critical\n'), 2, 'heartbeats.0.grace', 'grace is required'],
-    ['an interval under a minute', hb('    interval: 30s\n    grace: 0s\n    service: s\n    severity: critical\n'), 3, 'heartbeats.0.interval', 'interval must be at least 1m (got 30s)'],
+    ['an interval under 5 seconds', hb('    interval: 2s\n    grace: 0s\n    service: s\n    severity: critical\n'), 3, 'heartbeats.0.interval', 'interval must be at least 5s (got 2s)'],
     ['a duration that is not one', hb('    interval: daily\n    grace: 0s\n    service: s\n    severity: critical\n'), 3, 'heartbeats.0.interval', 'interval must be a duration such as'],
     ['no service', hb('    interval: 1h\n    grace: 0s\n    severity: critical\n'), 2, 'heartbeats.0.service', 'service is required'],
     ['a SEV for a severity', hb('    interval: 1h\n    grace: 0s\n    service: s\n    severity: SEV1\n'), 6, 'heartbeats.0.severity', 'write critical rather than SEV1'],

@@ -14,6 +14,7 @@ describe('emulator file order', () => {
   it('runs the storm before anything that leaves work behind, and the drills last', () => {
     expect(rank('test/emulator/foundation.test.ts')).toBe(0);
     expect(rank('test/emulator/ingestion.test.ts')).toBeLessThan(rank('test/emulator/postmortem.test.ts'));
+    expect(rank('test/emulator/stormBreaker.test.ts')).toBeLessThan(rank('test/emulator/faults.test.ts'));
     expect(rank('test/emulator/new-feature.test.ts')).toBeGreaterThan(rank('test/rules/matrix.test.ts'));
     expect(rank('test/emulator/new-feature.test.ts')).toBeLessThan(rank('test/e2e/console.test.ts'));
     expect(rank('test/emulator/drills.test.ts')).toBeGreaterThan(rank('test/e2e/console.test.ts'));

@@ -1,4 +1,4 @@
-// Hash routes: #/incidents, #/incidents/<id>, #/postmortems/<id>, #/insights, #/oncall, #/profile, #/drills.
+// Hash routes: #/incidents, #/incidents/<id>, #/postmortems/<id>, #/insights, #/oncall, #/profile, #/drills, #/silences (?incident=<id> prefills the form).
 
 export type Route =
   | { page: 'incidents'; query: Record<string, string> }
@@ -8,6 +8,7 @@ export type Route =
   | { page: 'oncall' }
   | { page: 'profile' }
   | { page: 'drills'; query: Record<string, string> }
+  | { page: 'silences'; query: Record<string, string> }
   | { page: 'notFound'; path: string };
 
 function queryOf(qs: string): Record<string, string> {
@@ -34,6 +35,7 @@ export function parseRoute(hash: string): Route {
   if (parts.length === 1 && parts[0] === 'oncall') return { page: 'oncall' };
   if (parts.length === 1 && parts[0] === 'profile') return { page: 'profile' };
   if (parts.length === 1 && parts[0] === 'drills') return { page: 'drills', query };
+  if (parts.length === 1 && parts[0] === 'silences') return { page: 'silences', query };
   return { page: 'notFound', path: pathPart };
 }
 
@@ -59,6 +61,8 @@ export function hrefOf(route: Route): string {
       return '#/profile';
     case 'drills':
       return `#/drills${qs(route.query)}`;
+    case 'silences':
+      return `#/silences${qs(route.query)}`;
     case 'notFound':
       return `#/${route.path}`;
   }

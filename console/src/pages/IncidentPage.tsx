@@ -103,6 +103,9 @@ function IncidentHeader({ i, now, me, postmortemStatus }: { i: IncidentDoc; now:
         <StatusBadge status={i.status} testId="incident-status" />
         {i.drill && <span class="badge drill">drill</span>}
         <h1 id="incident-title">{i.title ?? i.id}</h1>
+        <a class="silence-link" href={hrefOf({ page: 'silences', query: { incident: i.id } })} title="Hold this service's new alerts for a while (a silence)">
+          Silence alerts like this
+        </a>
       </div>
       <dl class="facts">
         <Fact label="SEV" testId="incident-severity">

@@ -4,11 +4,17 @@
 import type { DocumentData, DocumentReference, Transaction } from 'firebase-admin/firestore';
 import type { Decision } from '../domain/decision';
 import type { ChecklistStep } from '../domain/incident';
-import type { GroupState } from '../domain/ingest';
+import type { GroupState, InhibitorEntry } from '../domain/ingest';
+import type { OpenedWindow } from '../domain/maintenance';
 import { notificationDoc } from '../domain/outbox';
 import type { Postmortem } from '../domain/postmortem';
+import { parseSilence, type StoredSilence } from '../domain/silences';
+import type { SilencedAlert } from '../domain/silencedAlerts';
+import { EMPTY_STORM_STATE, type StormState, stormStateSchema } from '../domain/storm';
 import { type AlertRecord, type DeployRef, type Incident, OPEN_STATUSES, type TimelineEntry } from '../domain/types';
-import type { IncidentStore, IncidentTx, MessageMarker, NoticeToSend, StoredUpdate } from '../app/ports';
+import type { HeartbeatDoc, IncidentStore, IncidentTx, MessageMarker, NoticeToSend, StoredUpdate } from '../app/ports';
+import { WriteRaced } from '../app/retry';
+import { log } from './logs';
 import { db } from './firebase';
 import { decode } from './firestoreCodec';
 import { queueNotice } from './outbox';
@@ -20,7 +26,7 @@ interface Writer {
   set(ref: DocumentReference, data: DocumentData): unknown;
 }
 
-const incidentOf = (id: string, data: FirebaseFirestore.DocumentData | undefined) => decode<Incident>({ rolledUpFor: 0, flapping: false, ...data, id });
+const incidentOf = (id: string, data: FirebaseFirestore.DocumentData | undefined) => decode<Incident>({ rolledUpFor: 0, flapping: false, storm: false, ...data, id });
 
 /**
  * Writes one decision: the incident (created with a precondition, or
@@ -49,6 +55,8 @@ const coalescedRefs = (decisions: Decision[]): DocumentReference[] =>
 class FirestoreTx implements IncidentTx {
   private readonly writes: ((tx: Transaction, skip: Set<string>) => void)[] = [];
   private readonly decisions: Decision[] = [];
+  /** A write carries a precondition on a document read plainly (the storm state): its failure is a lost race, not a refusal. */
+  guarded = false;
 
   constructor(private readonly tx: Transaction) {}
 
@@ -127,6 +135,70 @@ class FirestoreTx implements IncidentTx {
     return snap.docs.map((d) => decode<TimelineEntry & { seq?: number }>(d.data())).map(({ seq: _seq, ...e }) => e);
   }
 
+  async silences(now: Date) {
+    const snap = await col.silences().where('endsAt', '>', now).limit(500).get();
+    return snap.docs.flatMap((d) => {
+      if (d.get('problem')) return []; // onSilenceWritten found it invalid, and says why on the document
+      // Stored silences are read with a generous limit: lowering silences.maxDays later does not void the ones already written.
+      const r = parseSilence(decode(d.data()), { maxDays: STORED_SILENCE_MAX_DAYS });
+      if (r.ok) return [{ ...r.silence, id: d.id } as StoredSilence];
+      log.warn('silence skipped: it does not parse', { event: 'silence_invalid', silenceId: d.id, issues: r.issues });
+      return [];
+    });
+  }
+
+  async openedWindows(now: Date) {
+    const snap = await col.openedWindows().where('endsAt', '>', now).limit(200).get();
+    return snap.docs.map((d) => decode<OpenedWindow>(d.data()));
+  }
+
+  async inhibitors(limit: number) {
+    const snap = await col.inhibitors().orderBy('since').limit(limit).get();
+    return snap.docs.map((d) => decode<InhibitorEntry>(d.data()));
+  }
+
+  async silencedAlerts(ids: string[]) {
+    const out = new Map<string, SilencedAlert | null>(ids.map((i) => [i, null]));
+    if (ids.length === 0) return out;
+    for (const s of await this.tx.getAll(...ids.map((i) => col.silencedAlerts().doc(i)))) if (s.exists) out.set(s.id, decode<SilencedAlert>(s.data()));
+    return out;
+  }
+
+  async stormState() {
+    // Read plainly and written with a precondition (putStormState): every new group of a storm reads this one document, and
+    // holding it would make their transactions wait on each other (the emulator breaks such ties only by timeout).
+    const [snap] = await db().getAll(stormRef());
+    if (!snap?.exists || !snap.updateTime) return { state: EMPTY_STORM_STATE, version: null };
+    const parsed = stormStateSchema.safeParse(snap.data());
+    return { state: parsed.success ? parsed.data : EMPTY_STORM_STATE, version: versionOf(snap.updateTime) };
+  }
+
+  async heartbeat(name: string) {
+    const snap = await this.tx.get(col.heartbeats().doc(name.toLowerCase()));
+    return snap.exists ? decode<HeartbeatDoc>(snap.data()) : null;
+  }
+
+  putSilencedAlert(id: string, record: SilencedAlert) {
+    this.writes.push((tx) => tx.set(col.silencedAlerts().doc(id), record));
+  }
+
+  putStormState(state: StormState, version: string | null) {
+    this.guarded = true;
+    this.writes.push((tx) => (version === null ? tx.create(stormRef(), state) : tx.update(stormRef(), { ...state }, { lastUpdateTime: timestampOf(version) })));
+  }
+
+  putInhibitor(id: string, entry: InhibitorEntry) {
+    this.writes.push((tx) => tx.set(col.inhibitors().doc(id), entry));
+  }
+
+  dropInhibitor(id: string) {
+    this.writes.push((tx) => tx.delete(col.inhibitors().doc(id)));
+  }
+
+  putHeartbeat(name: string, doc: HeartbeatDoc) {
+    this.writes.push((tx) => tx.set(col.heartbeats().doc(name.toLowerCase()), doc));
+  }
+
   commit(decision: Decision, opts: { create?: boolean } = {}) {
     this.decisions.push(decision);
     this.writes.push((tx, skip) => writeDecision(tx, decision, { ...opts, skip }));
@@ -168,6 +240,10 @@ class FirestoreTx implements IncidentTx {
   }
 }
 
+/** Silences already stored are read with this limit, whatever silences.maxDays says now. */
+const STORED_SILENCE_MAX_DAYS = 3650;
+const stormRef = () => col.noiseState().doc('storm');
+
 const versionOf = (t: FirebaseFirestore.Timestamp) => `${t.seconds}.${String(t.nanoseconds).padStart(9, '0')}`;
 
 function timestampOf(version: string): FirebaseFirestore.Timestamp {
@@ -178,12 +254,19 @@ function timestampOf(version: string): FirebaseFirestore.Timestamp {
 
 export const firestoreIncidentStore: IncidentStore = {
   async run(work) {
-    return db().runTransaction(async (tx) => {
-      const uow = new FirestoreTx(tx);
-      const result = await work(uow);
-      await uow.flush();
-      return result;
-    });
+    let uow: FirestoreTx | null = null;
+    try {
+      return await db().runTransaction(async (tx) => {
+        uow = new FirestoreTx(tx);
+        const result = await work(uow);
+        await uow.flush();
+        return result;
+      });
+    } catch (e) {
+      // FAILED_PRECONDITION at commit: the storm state changed since it was read (ALREADY_EXISTS: it was created meanwhile).
+      if ((uow as FirestoreTx | null)?.guarded && (e as { code?: unknown }).code === 9) throw new WriteRaced('noiseState/storm');
+      throw e;
+    }
   },
 
   async incident(id) {

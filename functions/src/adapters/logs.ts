@@ -18,6 +18,8 @@ export const log = {
   rollup: (f: { incidentId: string; alertCount: number; firingCount: number; changed: boolean }) => logger.info('incident counts rolled up', { event: 'rollup', ...f }),
   notification: (f: { notificationId: string; incidentId: string; status: string; attempts: number; error?: string }) =>
     logger.info('notification delivery', { event: 'notification', ...f }),
+  /** Noise control: silences, held alerts, heartbeats, the storm breaker (the event names the step). */
+  noise: (f: Fields & { event: string }) => logger.info(`noise control: ${f.event.replaceAll('_', ' ')}`, f),
   warn: (message: string, f: Fields = {}) => logger.warn(message, f),
   error: (message: string, f: Fields = {}) => logger.error(message, f),
   info: (message: string, f: Fields = {}) => logger.info(message, f),

@@ -21,6 +21,17 @@ export const col = {
   slackRequests: () => db().collection('slackRequests'),
   /** The Slack response_url of an update written from Slack, by update id, kept until `expireAt` (TTL policy). Pipeline only. */
   slackResponses: () => db().collection('slackResponses'),
+  /** Noise control (contract §11): silences (responders write them), held alerts (viewers read them), and the pipeline's own state. */
+  silences: () => db().collection('silences'),
+  silencedAlerts: () => db().collection('silencedAlerts'),
+  /** Windows that deploys opened, by deploy id. Pipeline only. */
+  openedWindows: () => db().collection('openedWindows'),
+  /** Firing alerts that can inhibit (an index kept by ingest). Pipeline only. */
+  inhibitors: () => db().collection('inhibitors'),
+  /** Heartbeats' states, by lower-case name. Pipeline only. */
+  heartbeats: () => db().collection('heartbeats'),
+  /** `storm`: the storm breaker's state. Pipeline only. */
+  noiseState: () => db().collection('noiseState'),
 };
 
 export const incidentRef = (id: string) => col.incidents().doc(id);

@@ -3,6 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { pipelineConfig } from '../adapters/configFiles';
 import { firestoreIncidentStore } from '../adapters/incidentStore';
+import { firestoreNoiseStore } from '../adapters/noiseStore';
 import { log } from '../adapters/logs';
 import { firestoreOutbox } from '../adapters/outbox';
 import { slackClient } from '../adapters/slack';
@@ -16,7 +17,7 @@ import type { IngestDeps } from './ingestAlerts';
 import type { OutboxDeps } from './outbox';
 import type { NotifyDeps, PagingDeps } from './paging';
 import type { SlackSettings } from './slackDelivery';
-import { type Deps, systemClock } from './ports';
+import { type Deps, type NoiseStore, systemClock } from './ports';
 import { storeRejected } from './rejected';
 import type { StakeholderDeps } from './stakeholderDelivery';
 import { firestoreMail, firestoreStatusPage } from './statusPage';
@@ -32,16 +33,21 @@ export function withPolicy() {
 }
 
 export function ingestDeps(): IngestDeps {
-  const { rules, policy, links } = pipelineConfig();
+  const { rules, policy, links, maintenance, heartbeats } = pipelineConfig();
   return {
     ...deps(),
-    config: { rules, policy, links: links.links, runbooks: loadRunbooks(), project: process.env.GCLOUD_PROJECT ?? null },
+    config: { rules, policy, links: links.links, runbooks: loadRunbooks(), project: process.env.GCLOUD_PROJECT ?? null, maintenance, heartbeats },
     newId,
     poison: async (r) => {
       await storeRejected({ ...r, via: 'pubsub', now: new Date() });
     },
-    log: { ingested: (f) => log.messageIngested(f as never), duplicate: log.duplicateMessage, poison: log.poisonMessage },
+    log: { ingested: (f) => log.messageIngested(f as never), duplicate: log.duplicateMessage, poison: log.poisonMessage, noise: log.noise },
   };
+}
+
+/** Ingestion's ports with noise control's own storage (silences, held alerts, heartbeats). */
+export function noiseDeps(): IngestDeps & { noise: NoiseStore } {
+  return { ...ingestDeps(), noise: firestoreNoiseStore };
 }
 
 /** What the part of a notification beyond Slack needs besides its ports (app/stakeholderSettings.ts reads it). */

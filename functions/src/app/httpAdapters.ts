@@ -76,3 +76,9 @@ export async function serveDeployWebhook(req: Request, res: Response, token: str
   const { handleDeployWebhook } = await import('./deploys.js');
   send(res, await handleDeployWebhook(toRequestLike(req), token));
 }
+
+export async function serveHeartbeat(req: Request, res: Response, secrets: { token: string | null; sourceTokens: string | null }) {
+  const { handleHeartbeatRequest } = await import('./heartbeats.js');
+  const { ingestDeps } = await import('./compose.js');
+  send(res, await handleHeartbeatRequest(toRequestLike(req), { token: secrets.token, sourceTokens: sourceTokensOf(secrets.sourceTokens), ingest: ingestDeps() }));
+}

@@ -7,10 +7,11 @@ import type { DeployRecord } from '../domain/deploys';
 import type { Incident } from '../domain/types';
 import { decode } from '../adapters/firestoreCodec';
 import { log } from '../adapters/logs';
-import { withPolicy } from './compose';
+import { noiseDeps, withPolicy } from './compose';
 import { postmortemEdited, resolvedNow, syncPostmortem } from './postmortems';
 import { linkDeployToOpenIncidents } from './deploys';
 import { drillIncidentResolved } from './drills';
+import { deployWindow } from './silences';
 import { recordDeployStats, recordIncidentStats, statsKeyOfIncident } from './stats';
 import { reminderTimeZone } from './timeZone';
 
@@ -27,8 +28,10 @@ export async function incidentWritten(incidentId: string, before: DocumentData |
 /** A deploy was stored or changed: link a new one to the open incidents it landed during; keep the insights. */
 export async function deployWritten(deployId: string, before: DocumentData | null, after: DocumentData | null): Promise<void> {
   if (!before && after) {
-    const linked = await linkDeployToOpenIncidents(decode<DeployRecord>({ ...after, id: deployId }), withPolicy());
+    const deploy = decode<DeployRecord>({ ...after, id: deployId });
+    const linked = await linkDeployToOpenIncidents(deploy, withPolicy());
     if (linked.length) log.info('deploy linked to open incidents', { event: 'deploy_linked', deployId, incidentIds: linked });
+    await deployWindow(deploy, noiseDeps()); // a short maintenance window, when config/maintenance.yaml asks for one
   }
   await recordDeployStats(deployId, after);
 }

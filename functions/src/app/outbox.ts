@@ -7,12 +7,12 @@
 // Slack no longer accepts holds every delivery until it works again; no token
 // means "skipped", with the reason.
 import { randomUUID } from 'node:crypto';
-import { backoffMs, isTerminal, MAX_ATTEMPTS, type NotificationDoc, TOKEN_ERRORS, TRANSIENT_SLACK_ERRORS } from '../domain/outbox';
+import { backoffMs, isTerminal, MAX_ATTEMPTS, type NotificationDoc, STANDALONE_KINDS, TOKEN_ERRORS, TRANSIENT_SLACK_ERRORS } from '../domain/outbox';
 import type { SlackConfig } from '../domain/slack/slackConfig';
 import { log } from '../adapters/logs';
 import { type SlackPort, SlackCallFailed } from '../adapters/slack';
 import type { Clock, IncidentStore, OutboxStore, TaskPort } from './ports';
-import { deliverToSlack, type SlackSettings } from './slackDelivery';
+import { deliverStandalone, deliverToSlack, type SlackSettings } from './slackDelivery';
 import { BEYOND_SLACK_STEP, deliverBeyondSlack, hasPartBeyondSlack, type StakeholderDeps } from './stakeholderDelivery';
 
 export type { SlackSettings } from './slackDelivery';
@@ -117,6 +117,16 @@ async function deliverOne(id: string, n: NotificationDoc, deps: OutboxDeps): Pro
     return 'wait';
   }
   const attempts = n.attempts + 1;
+  if (STANDALONE_KINDS.includes(n.kind)) {
+    try {
+      await deliverStandalone({ slack: deps.slack(deps.settings.token ?? ''), settings: deps.settings, config: deps.slackConfig, notification: n, notificationId: id, progress: { ...(n.progress ?? {}) }, outbox: deps.outbox });
+      await deps.outbox.update(id, { status: 'sent', attempts, lastError: null, sentAt: now(), nextAttemptAt: null });
+      log.notification({ notificationId: id, incidentId: n.incidentId, status: 'sent', attempts });
+      return 'done';
+    } catch (e) {
+      return failed(id, n, attempts, e, deps);
+    }
+  }
   const loaded = await deps.store.incident(n.incidentId);
   if (!loaded) {
     await deps.outbox.update(id, { status: 'failed', attempts, lastError: `incident ${n.incidentId} no longer exists`, finishedAt: now() });

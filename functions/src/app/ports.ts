@@ -5,10 +5,15 @@
 // IncidentStore: the only way incident state is written.
 import type { Decision } from '../domain/decision';
 import type { ChecklistStep } from '../domain/incident';
-import type { GroupState } from '../domain/ingest';
+import type { HeartbeatState } from '../domain/heartbeats';
+import type { GroupState, InhibitorEntry } from '../domain/ingest';
+import type { OpenedWindow } from '../domain/maintenance';
 import type { Postmortem } from '../domain/postmortem';
 import type { PublicUpdateInput, PublicUpdateResult } from '../domain/statusPage';
 import type { MailWrite, Subscriber } from '../domain/statusSubscribers';
+import type { Silence, StoredSilence } from '../domain/silences';
+import type { SilencedAlert } from '../domain/silencedAlerts';
+import type { StormState } from '../domain/storm';
 import type { AlertRecord, DeployRef, Incident, Notice, TimelineEntry } from '../domain/types';
 
 export interface Clock {
@@ -32,6 +37,8 @@ export interface MessageMarker {
   incidentIds: string[];
   /** Resolved alerts for groups with no open incident: counted, not listed. */
   ignored: number;
+  /** Alerts a silence or a maintenance window held (silencedAlerts). */
+  silenced?: number;
   expireAt: Date;
 }
 
@@ -75,6 +82,20 @@ export interface IncidentTx {
   /** The incident's timeline, oldest first. */
   timeline(incidentId: string): Promise<TimelineEntry[]>;
 
+  // -- noise control (contract §11) -------------------------------------------
+  /** Silences that have not ended by `now` (valid ones: a document that does not parse is skipped, and logged), read plainly. */
+  silences(now: Date): Promise<StoredSilence[]>;
+  /** Windows that deploys opened and that have not ended by `now`, read plainly. */
+  openedWindows(now: Date): Promise<OpenedWindow[]>;
+  /** The index of firing alerts that can inhibit, oldest first, read plainly. */
+  inhibitors(limit: number): Promise<InhibitorEntry[]>;
+  /** silencedAlerts documents (held in the transaction); null for a missing one. */
+  silencedAlerts(ids: string[]): Promise<Map<string, SilencedAlert | null>>;
+  /** The storm breaker's state and its version, read plainly; written back with putStormState, which fails if it changed meanwhile. */
+  stormState(): Promise<{ state: StormState; version: string | null }>;
+  /** A heartbeat's state (held in the transaction), or null before its first ping or watch. */
+  heartbeat(name: string): Promise<HeartbeatDoc | null>;
+
   /** The one write path for incident state: the incident (created, or updated), its timeline, checklist, alerts and outbox documents. */
   commit(decision: Decision, opts?: { create?: boolean }): void;
   putGroup(groupId: string, state: GroupState, opts: { create: boolean }): void;
@@ -86,6 +107,38 @@ export interface IncidentTx {
   /** Records on the deploy document that it is linked to the incident. */
   linkDeploy(deployId: string, incidentId: string): void;
   notify(n: NoticeToSend, at: Date): void;
+  putSilencedAlert(id: string, record: SilencedAlert): void;
+  /** With a precondition on `version` (null: the document must not exist yet): a concurrent change fails the commit, and the work runs again. */
+  putStormState(state: StormState, version: string | null): void;
+  putInhibitor(id: string, entry: InhibitorEntry): void;
+  dropInhibitor(id: string): void;
+  putHeartbeat(name: string, doc: HeartbeatDoc): void;
+}
+
+/** A heartbeat's state document (heartbeats/{name}): the pure state, and which ping generation its check task belongs to. */
+export interface HeartbeatDoc extends HeartbeatState {
+  /** Raised by every ping: the check task of an older generation finds nothing to do. */
+  generation: number;
+  /** The generation whose check raised the open miss (its retry raises the same alert again, harmlessly). */
+  missedGeneration: number | null;
+  /** Epoch milliseconds of that miss. */
+  missedAt: number | null;
+}
+
+/** Noise control's documents read and written outside an incident transaction: silences, held alerts, windows deploys opened, heartbeats. */
+export interface NoiseStore {
+  /** A silence document as stored (parseSilence validates it), or null. */
+  silence(id: string): Promise<Record<string, unknown> | null>;
+  /** Creates a silence (from Slack); false if that id exists already. */
+  createSilence(id: string, silence: Silence): Promise<boolean>;
+  /** Records on the silence why it does not parse (null: it does). */
+  markSilence(id: string, problem: string | null): Promise<void>;
+  /** Records still held by a hold (`silence:<id>`, `window:<name>`, `deploy:<id>`), at most `limit`. */
+  heldBy(holdKey: string, limit: number): Promise<{ id: string; record: SilencedAlert }[]>;
+  /** Stores a window a deploy opened (openedWindows/{deployId}); false if it was stored already. */
+  putOpenedWindow(w: OpenedWindow): Promise<boolean>;
+  /** Every heartbeat's state, by name. */
+  heartbeats(): Promise<Map<string, HeartbeatDoc>>;
 }
 
 export interface IncidentStore {

@@ -53,6 +53,39 @@ export function rerunIfAlreadyExists<T>(run: () => Promise<T>, attempts = 5): Pr
 }
 
 /**
+ * A write with a precondition on a document read without holding it (the
+ * storm breaker's state) lost to a concurrent writer: nothing was committed,
+ * and the work runs again from the start. ABORTED, so a caller that runs out
+ * of reruns hands it to the ordinary transient retries.
+ */
+export class WriteRaced extends Error {
+  readonly code = 10;
+  readonly raced = true;
+  constructor(what: string) {
+    super(`10 ABORTED: ${what} changed since it was read; run again`);
+    this.name = 'WriteRaced';
+  }
+}
+
+/**
+ * rerunIfAlreadyExists, and also after a WriteRaced: a storm's new groups all
+ * write the breaker's one document, so many may lose a round (each round one
+ * wins). A short jitter spreads the reruns out.
+ */
+export async function rerunIfRaced<T>(run: () => Promise<T>, attempts = 40): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (e) {
+      const code = (e as { code?: unknown }).code;
+      const raced = (e as { raced?: unknown }).raced === true;
+      if (i >= attempts || (code !== ALREADY_EXISTS && !raced)) throw e;
+      if (raced) await new Promise((r) => setTimeout(r, 5 + Math.random() * 35));
+    }
+  }
+}
+
+/**
  * Firestore refused a write for what it is (INVALID_ARGUMENT other than a lost
  * transaction, FAILED_PRECONDITION, OUT_OF_RANGE, PERMISSION_DENIED...): a
  * retry would fail the same way. A contention (ABORTED) or a race for a new

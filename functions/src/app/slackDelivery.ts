@@ -83,6 +83,7 @@ export async function deliverToSlack(ctx: DeliveryContext): Promise<void> {
     case 'step_checked':
     case 'status_published':
     case 'status_drafted':
+    case 'storm_closed':
       await ensureChannel(ctx);
       await postInChannel(ctx, 'post', statusPost(ctx.incident, effect));
       return;
@@ -156,6 +157,23 @@ async function stakeholderPosts(ctx: DeliveryContext, effect: Effect): Promise<v
       }
     });
   }
+}
+
+/**
+ * A notice that belongs to no incident (a silence's reminder): a DM to its
+ * owner when Slack knows them (`slack:U…`, or `users:` in config/slack.yaml),
+ * else a post in the announcement channel. Steps are recorded like any.
+ */
+export async function deliverStandalone(ctx: Pick<DeliveryContext, 'slack' | 'settings' | 'config' | 'notification' | 'notificationId' | 'progress' | 'outbox'>): Promise<void> {
+  const data = ctx.notification.effect as Extract<Notice, { kind: 'silence_reminder' }>;
+  const once = async (name: string, fn: () => Promise<unknown>) => {
+    if (name in ctx.progress) return;
+    ctx.progress[name] = (await fn()) ?? true;
+    await ctx.outbox.recordStep(ctx.notificationId, name, ctx.progress[name]);
+  };
+  const msg = { text: data.text, blocks: [] };
+  const dm = slackUserOf(ctx.config, data.owner);
+  await once(dm ? 'dm' : 'announce-channel', () => post(ctx as DeliveryContext, dm ?? ctx.settings.incidentsChannel, msg));
 }
 
 /** The Slack user to message directly for an owner (a uid mapped in config, or `slack:U…`). */

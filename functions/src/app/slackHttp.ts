@@ -11,7 +11,8 @@ import { header } from '../domain/auth';
 import { hasRole, type Role, roleFromClaims } from '../domain/roles';
 import { OPEN_STATUSES, type Incident } from '../domain/types';
 import { attemptedWhat, FOREIGN_WORKSPACE_TEXT, ROLE_FOR_BUTTONS, roleForCommand, roleRefusalText, type SlackActorRole, type SlackOrigin, workspaceRefusal } from '../domain/slack/access';
-import { parseSlashCommand, USAGE } from '../domain/slack/command';
+import { parseSlashCommand, USAGE, usageText } from '../domain/slack/command';
+import { isSilenceText } from '../domain/slack/silenceMessages';
 import { parseInteraction } from '../domain/slack/interactions';
 import { parseOncallCommand } from '../domain/slack/oncallCommand';
 import { listReply, statusReply } from '../domain/slack/messages';
@@ -27,6 +28,8 @@ import { queueNotice } from '../adapters/outbox';
 import { col, updatesCol } from '../adapters/store';
 import type { HttpRequestLike, HttpResult } from './alertWebhook';
 import { slackStatusPageCommand } from './slackStatusPage';
+import { noiseDeps } from './compose';
+import { handleSilenceCommand } from './slackSilence';
 
 export interface SlackHttpSettings {
   signingSecret: string | null;
@@ -95,8 +98,10 @@ function foreign(origin: SlackOrigin, settings: SlackHttpSettings): boolean {
  * signature window (its id is claimed with a create precondition, and expires
  * through the TTL policy on slackRequests.expireAt).
  */
+const requestIdOf = (req: HttpRequestLike) => slackRequestId(header(req.headers, 'x-slack-request-timestamp') ?? '', header(req.headers, 'x-slack-signature') ?? '');
+
 async function firstDelivery(req: HttpRequestLike, kind: 'command' | 'interaction', now: Date): Promise<boolean> {
-  const id = slackRequestId(header(req.headers, 'x-slack-request-timestamp') ?? '', header(req.headers, 'x-slack-signature') ?? '');
+  const id = requestIdOf(req);
   try {
     await col.slackRequests().doc(id).create({ kind, receivedAt: now, expireAt: new Date(now.getTime() + SLACK_REQUEST_ID_TTL_SECONDS * 1000) });
     return true;
@@ -211,12 +216,13 @@ export async function handleSlackCommand(req: HttpRequestLike, settings: SlackHt
   const oncall = parseOncallCommand(form.get('text'));
   if (oncall) return (await import('./slackOncall.js')).serveOncallCommand(oncall, form.get('user_id') ?? '', settings, now, { whoIs, actorForSlackUser });
   const statusPageReply = await slackStatusPageCommand(form, { now, whoIs: (u) => whoIs(u, settings), incidentOfChannel, writeUpdate }); if (statusPageReply) return statusPageReply;
+  if (isSilenceText(form.get('text'))) return handleSilenceCommand(form.get('text') ?? '', form.get('user_id') ?? '', requestIdOf(req), { ...noiseDeps(), consoleUrl: settings.consoleUrl, whoIs: (u) => whoIs(u, settings) });
   const cmd = parseSlashCommand(form.get('text'));
   const channelId = form.get('channel_id') ?? '';
   const userId = form.get('user_id') ?? '';
   const responseUrl = form.get('response_url');
 
-  if (cmd.kind === 'help') return ephemeral(USAGE);
+  if (cmd.kind === 'help') return ephemeral(usageText({ silences: true }));
   if (cmd.kind === 'error') return ephemeral(cmd.message);
   const need = roleForCommand(cmd) ?? 'viewer';
   const who = await whoIs(userId, settings);

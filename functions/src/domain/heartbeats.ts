@@ -17,6 +17,8 @@ import { closedObject } from './yamlConfig';
 
 const MINUTE = 60_000;
 const DAY = 1_440 * MINUTE;
+/** The shortest interval: each ping reschedules a Cloud Task, so a few seconds is the floor. */
+export const MIN_HEARTBEAT_INTERVAL_MS = 5_000;
 
 /** What `watchdog: true` means: Alertmanager's Watchdog alert, from any source. */
 export const DEFAULT_WATCHDOG_MATCH: MatchBlock = matchBlockSchema.parse({ alertname: 'Watchdog' });
@@ -33,7 +35,7 @@ const heartbeatSchema = closedObject(
       (n) => /^[a-z0-9][a-z0-9._-]{0,99}$/i.test(n),
       'name is used in the URL (POST /heartbeat/{name}): letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100',
     ),
-    interval: durationSchema('interval', { min: MINUTE, max: 31 * DAY }),
+    interval: durationSchema('interval', { min: MIN_HEARTBEAT_INTERVAL_MS, max: 31 * DAY }),
     grace: durationSchema('grace', { min: 0, max: 7 * DAY }),
     service: text('service'),
     severity: text('severity').refine(

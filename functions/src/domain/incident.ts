@@ -43,6 +43,8 @@ export interface OpenCommand {
   checklist: RunbookChecklistItem[];
   deploys: DeployRef[];
   links: Link[];
+  /** Set when this group opens the storm breaker's incident (domain/storm.ts `open_storm`). */
+  storm?: { newIncidents: number; windowMinutes: number; quietMinutes: number } | null;
 }
 
 /** Commands from people (through status updates) and from the pipeline itself. */
@@ -76,7 +78,13 @@ export type IncidentCommand =
   /** The incident's Slack channel exists. */
   | { action: 'channel_created'; channelId: string; name: string }
   /** Paging: a level paged, a person's channels answered, the escalation ran out (domain/paging.ts). */
-  | PagingCommand;
+  | PagingCommand
+  /** A new group joined this storm incident instead of opening its own (the storm's `groups`-th group). */
+  | { action: 'storm_joined'; groupKey: string; title: string; fingerprint: string; groups: number }
+  /** The storm breaker closed: no new group joined for the quiet period. */
+  | { action: 'storm_closed'; groups: number; openedAt: Date; lastJoinAt: Date; quietMinutes: number }
+  /** A new alert was attached to this incident: a firing alert of it explains the new one (an inhibition rule). */
+  | { action: 'alert_inhibited'; title: string; fingerprint: string; inhibitor: string; rule: string; known: number };
 
 export interface DecideContext {
   now: Date;
@@ -125,7 +133,7 @@ function open(c: OpenCommand, ctx: DecideContext): Draft {
   const a = c.alert;
   const incident: Incident = {
     id: c.id,
-    title: a.title,
+    title: c.storm ? `Alert storm: ${c.storm.newIncidents} new incidents within ${c.storm.windowMinutes} min` : a.title,
     status: 'triggered',
     severity: c.severity,
     severitySource: 'rules',
@@ -153,6 +161,7 @@ function open(c: OpenCommand, ctx: DecideContext): Draft {
     routing: c.route,
     postmortemRequired: postmortemRequired(c.severity, ctx.policy),
     reopenCount: 0,
+    storm: Boolean(c.storm),
     rolledUpFor: 0,
     flapping: false,
   };
@@ -164,6 +173,7 @@ function open(c: OpenCommand, ctx: DecideContext): Draft {
       nativeSeverity: a.severity,
     }),
   ];
+  if (c.storm) timeline.push(stormOpenedEntry(now, a, c.storm));
   if (c.runbook) timeline.push(entry(now, 'runbook_attached', SYSTEM, `runbook "${c.runbook.title}" attached (${c.checklist.length} steps)`, { runbook: c.runbook.id }));
   for (const d of [...incident.deploys].reverse()) {
     timeline.push(entry(now, 'deploy_linked', SYSTEM, deployTimelineMessage(d, now), { deployId: d.id, version: d.version, service: d.service }));
@@ -331,6 +341,10 @@ function decideDraft(incident: Incident, command: Exclude<IncidentCommand, OpenC
       const timeline = pagingEntries(incident, command, now);
       return typeof timeline === 'string' ? timeline : { incident, timeline, effects: [], unchanged: true };
     }
+    case 'storm_joined':
+    case 'storm_closed':
+    case 'alert_inhibited':
+      return noiseDraft(incident, command, now);
 
     case 'channel_created': {
       if (incident.slack === command.channelId) return `the incident's channel is already ${command.channelId}`;
@@ -340,6 +354,50 @@ function decideDraft(incident: Incident, command: Exclude<IncidentCommand, OpenC
         effects: [],
       };
     }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// What noise control does to an incident (domain/storm.ts, domain/inhibition.ts)
+
+function stormOpenedEntry(now: Date, a: NormalizedAlert, s: NonNullable<OpenCommand['storm']>): TimelineEntry {
+  return entry(
+    now,
+    'storm_opened',
+    SYSTEM,
+    `storm breaker: "${a.title}" makes ${s.newIncidents} new incidents within ${s.windowMinutes} min; further new groups join this incident until ${s.quietMinutes} min pass without one`,
+    { newIncidents: s.newIncidents, windowMinutes: s.windowMinutes },
+  );
+}
+
+type NoiseCommand = Extract<IncidentCommand, { action: 'storm_joined' | 'storm_closed' | 'alert_inhibited' }>;
+
+/** Timeline entries (and the storm's closing post); the incident document itself is not written (ingest keeps off it). */
+function noiseDraft(incident: Incident, c: NoiseCommand, now: Date): Draft | string {
+  switch (c.action) {
+    case 'storm_joined':
+      if (!incident.storm) return 'not a storm incident';
+      if (c.groups > ALERT_TIMELINE_LIMIT) return `the storm has more than ${ALERT_TIMELINE_LIMIT} groups: the timeline no longer lists each`;
+      return { incident, timeline: [entry(now, 'storm_joined', SYSTEM, `joined the storm (group ${c.groups}): ${c.title}`, { groupKey: c.groupKey, fingerprint: c.fingerprint, groups: c.groups })], effects: [], unchanged: true };
+    case 'storm_closed': {
+      if (!incident.storm) return 'not a storm incident';
+      const n = c.groups;
+      const message = `storm over: no new group for ${c.quietMinutes} min; it took in ${n} group${n === 1 ? '' : 's'} (${c.openedAt.toISOString()} to ${c.lastJoinAt.toISOString()}). New groups open their own incidents again`;
+      return {
+        incident,
+        timeline: [entry(now, 'storm_closed', SYSTEM, message, { groups: n, openedAt: c.openedAt, lastJoinAt: c.lastJoinAt })],
+        effects: [{ kind: 'storm_closed', groups: n, openedAt: c.openedAt, lastJoinAt: c.lastJoinAt }],
+        unchanged: true,
+      };
+    }
+    case 'alert_inhibited':
+      if (c.known > ALERT_TIMELINE_LIMIT) return `the incident has more than ${ALERT_TIMELINE_LIMIT} alerts: the timeline no longer lists each`;
+      return {
+        incident,
+        timeline: [entry(now, 'alert_inhibited', SYSTEM, `alert attached: ${c.title} (explained by ${c.inhibitor}, rule "${c.rule}")`, { fingerprint: c.fingerprint, inhibitor: c.inhibitor, rule: c.rule })],
+        effects: [],
+        unchanged: true,
+      };
   }
 }
 

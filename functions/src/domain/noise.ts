@@ -66,3 +66,22 @@ export function screenAlert(alert: NormalizedAlert, ctx: NoiseContext, now: Date
   }
   return { kind: 'pass' };
 }
+
+/**
+ * Takes the watchdog alerts out of a batch (screen every alert for them
+ * first): a firing one is a ping of its heartbeat, a resolved one is dropped
+ * (the watcher stopped: the deadline will raise the miss). Drills keep theirs.
+ */
+export function splitWatchdogs(alerts: readonly NormalizedAlert[], heartbeats: HeartbeatsConfig, drillId: string | null): { pings: string[]; dropped: number; rest: NormalizedAlert[] } {
+  if (drillId !== null || heartbeats.heartbeats.every((h) => h.watchdog === null)) return { pings: [], dropped: 0, rest: [...alerts] };
+  const pings = new Set<string>();
+  const rest: NormalizedAlert[] = [];
+  let dropped = 0;
+  for (const a of alerts) {
+    const name = watchdogFor(a, heartbeats);
+    if (name === null) rest.push(a);
+    else if (a.status === 'firing') pings.add(name);
+    else dropped += 1;
+  }
+  return { pings: [...pings], dropped, rest };
+}

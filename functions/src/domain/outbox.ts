@@ -78,4 +78,7 @@ export function alertsChangedEffect(incident: Pick<Incident, 'id' | 'createdAt'>
 }
 
 /** Outbox messages that are not incident effects keep their own kinds. */
-export const isNotice = (p: OutboxPayload): p is Notice => ['slack_reply', 'reminder', 'overdue', 'message'].includes(p.kind);
+export const isNotice = (p: OutboxPayload): p is Notice => ['slack_reply', 'reminder', 'overdue', 'message', 'silence_reminder'].includes(p.kind);
+
+/** Notices that belong to no incident: their `incidentId` only orders and leases them (`silence-<id>`). */
+export const STANDALONE_KINDS: readonly OutboxPayload['kind'][] = ['silence_reminder'];

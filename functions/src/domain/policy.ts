@@ -1,6 +1,7 @@
 // The incident policy, kept in config/policy.yaml (README: "Configuration").
 import { z } from 'zod';
 import { inhibitRulesSchema } from './inhibition';
+import { nonEmptyMatchBlockSchema } from './match';
 import { MAX_SILENCE_DAYS, SILENCE_REMINDER_MINUTES } from './silences';
 import { DEFAULT_STORM } from './storm';
 import { SEVERITIES } from './types';
@@ -56,6 +57,8 @@ export const policySchema = z
         windowMinutes: minutes.default(DEFAULT_STORM.windowMinutes),
         /** The storm ends after this many minutes with no new group joining it. */
         quietMinutes: minutes.default(DEFAULT_STORM.quietMinutes),
+        /** Only alerts that fit count and join (e.g. { environment: production }); absent: every alert. */
+        match: nonEmptyMatchBlockSchema('storm.match').optional(),
       })
       .strict()
       .prefault({}),

@@ -28,6 +28,7 @@
 // group (so each group is counted once): the opening times of the last
 // maxNewIncidents new incidents and the open storm.
 import { z } from 'zod';
+import { type MatchBlock, type MatchSubject, matches } from './match';
 
 export interface StormPolicy {
   enabled: boolean;
@@ -36,6 +37,8 @@ export interface StormPolicy {
   windowMinutes: number;
   /** The storm ends after this many minutes with no new group joining it. */
   quietMinutes: number;
+  /** Only new groups whose first alert fits this count and join (absent: every alert). */
+  match?: MatchBlock;
 }
 
 export const DEFAULT_STORM: StormPolicy = { enabled: true, maxNewIncidents: 10, windowMinutes: 5, quietMinutes: 10 };
@@ -134,6 +137,11 @@ export function stormStep(state: StormState, event: StormEvent, now: Date, polic
   }
   decisions.push({ kind: 'open_incident', groupKey, incidentId });
   return { state: { recent: all.slice(-max), storm: null }, decisions };
+}
+
+/** Whether a new group opened by this alert is the breaker's business (enabled, and `match` fits). Drills never are. */
+export function stormCovers(alert: MatchSubject, policy: StormPolicy): boolean {
+  return policy.enabled && (policy.match === undefined || matches(policy.match, alert));
 }
 
 /** When the open storm closes if no new group joins it (the time to send a tick), or null. */

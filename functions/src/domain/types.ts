@@ -112,6 +112,8 @@ export interface Incident {
   routing: RoutingHints;
   postmortemRequired: boolean;
   reopenCount: number;
+  /** The storm breaker's incident (domain/storm.ts): further new groups joined it as its alerts. */
+  storm: boolean;
   /** The roll-up second whose counts the incident holds (roll-ups of earlier seconds are stale). */
   rolledUpFor: number;
   /** It reopened `flapReopens` times: it no longer resolves by itself (said once on the timeline and in Slack). */
@@ -178,7 +180,9 @@ export type Effect =
   /** A public update went out: the status page projection, its subscribers' mails, the cadence reminder, a post in the channel. */
   | { kind: 'status_published'; update: PublicUpdate; at: Date; actor: Actor; approvedBy: Actor | null }
   /** A public update waits for a second responder's approval. */
-  | { kind: 'status_drafted'; draft: PublicUpdateDraft };
+  | { kind: 'status_drafted'; draft: PublicUpdateDraft }
+  /** The storm breaker closed: no new group joined this storm incident for the quiet period. */
+  | { kind: 'storm_closed'; groups: number; openedAt: Date; lastJoinAt: Date };
 
 /** One distinct alert (fingerprint) inside an incident: incidents/{id}/alerts/{alertId}. */
 export interface AlertRecord {
@@ -207,7 +211,9 @@ export type Notice =
   | { kind: 'slack_reply'; responseUrl: string; text: string }
   | { kind: 'reminder'; key: string; level: number; mention: string }
   | { kind: 'overdue'; key: string; itemKind: 'postmortem' | 'action_item'; title: string; owner: string | null; daysOverdue: number }
-  | { kind: 'message'; text: string; blocks?: Record<string, unknown>[]; channelOnly?: boolean };
+  | { kind: 'message'; text: string; blocks?: Record<string, unknown>[]; channelOnly?: boolean }
+  /** A silence is about to end: to its owner (a Slack DM when Slack knows them, else the announcement channel). Belongs to no incident. */
+  | { kind: 'silence_reminder'; silenceId: string; owner: string; text: string };
 
 /** What a notification document in the outbox carries. */
 export type OutboxPayload = Effect | Notice;

@@ -34,3 +34,9 @@ export const redriveNotificationsOnTopic = companion('redriveNotifications', asy
   const { firestoreOutbox } = await import('../adapters/outbox.js');
   return redriveStalled({ ...deps(), outbox: firestoreOutbox });
 });
+
+export const watchHeartbeatsOnTopic = companion('watchHeartbeats', async () => {
+  const { watchHeartbeats } = await import('../app/heartbeats.js');
+  const { noiseDeps } = await import('../app/compose.js');
+  return watchHeartbeats(noiseDeps());
+});

@@ -258,6 +258,11 @@ function effectLine(incident: Incident, effect: Effect): { text: string; body: s
     case 'status_published':
     case 'status_drafted':
       return statusPageLine(effect);
+    case 'storm_closed': {
+      const n = effect.groups;
+      const line = `:sunny: The alert storm is over: it took in ${plural(n, 'group')}; new groups open their own incidents again. This incident stays open until you resolve it.`;
+      return { text: line, body: line };
+    }
   }
 }
 
