@@ -26,6 +26,13 @@ interface Writer {
   set(ref: DocumentReference, data: DocumentData): unknown;
 }
 
+/** Group ids this instance has read as existing (bounded: forgotten all at once past 5,000). */
+const knownGroups = new Set<string>();
+function rememberGroup(id: string): void {
+  if (knownGroups.size >= 5_000) knownGroups.clear();
+  knownGroups.add(id);
+}
+
 const incidentOf = (id: string, data: FirebaseFirestore.DocumentData | undefined) => decode<Incident>({ rolledUpFor: 0, flapping: false, storm: false, ...data, id });
 
 /**
@@ -79,12 +86,24 @@ class FirestoreTx implements IncidentTx {
     // document and wait for each other (Firestore breaks that tie quickly;
     // the emulator only by lock timeout). One creation commits; the others
     // fail with ALREADY_EXISTS and run again, joining the winner's incident.
+    // A group this instance has already seen exists skips the plain read (a
+    // group outlives its incidents; one that is gone after all reads as
+    // missing in the transaction and is created again): in a storm, every
+    // alert of the group would otherwise read it twice.
     const out = new Map<string, GroupState | null>(ids.map((i) => [i, null]));
     if (ids.length === 0) return out;
-    const refs = ids.map((i) => col.groups().doc(i));
-    const plain = await db().getAll(...refs);
-    const existing = refs.filter((_, i) => plain[i]?.exists);
-    if (existing.length) for (const s of await this.tx.getAll(...existing)) if (s.exists) out.set(s.id, s.data() as GroupState);
+    const unknown = ids.filter((i) => !knownGroups.has(i));
+    const plain = unknown.length ? await db().getAll(...unknown.map((i) => col.groups().doc(i))) : [];
+    const exists = new Set([...ids.filter((i) => knownGroups.has(i)), ...plain.filter((s) => s.exists).map((s) => s.id)]);
+    const existing = ids.filter((i) => exists.has(i)).map((i) => col.groups().doc(i));
+    if (existing.length) {
+      for (const s of await this.tx.getAll(...existing)) {
+        if (s.exists) {
+          out.set(s.id, s.data() as GroupState);
+          rememberGroup(s.id);
+        } else knownGroups.delete(s.id);
+      }
+    }
     return out;
   }
 

@@ -40,7 +40,11 @@ export async function deployWritten(deployId: string, before: DocumentData | nul
 const DERIVED = new Set(['reminderDueAt', 'markdown', 'markdownOf']); // markdown and markdownOf: left by documents from before the export moved beside them
 
 export async function postmortemWritten(incidentId: string, before: DocumentData | null, after: DocumentData | null): Promise<void> {
-  if (!after) return;
+  // Deleted: postmortemEdited sees it gone and deletes its markdown export.
+  if (!after) {
+    if (before) await postmortemEdited(incidentId, decode<Postmortem>(before), reminderTimeZone());
+    return;
+  }
   const keys = new Set([...Object.keys(before ?? {}), ...Object.keys(after)]);
   const edited = [...keys].some((k) => !DERIVED.has(k) && JSON.stringify(before?.[k]) !== JSON.stringify(after[k]));
   if (!edited) return;

@@ -19,7 +19,8 @@ async function sendOnce(key: string, incidentId: string, drill: boolean, notice:
   return db().runTransaction(async (tx) => {
     if ((await tx.get(marker)).exists) return false;
     tx.create(marker, { incidentId, kind: notice.kind, sentAt: now });
-    queueNotice(tx, { incidentId, notice, drill, id: `reminder-${key}` }, now);
+    // Delivered now: a schedule fired "as if" at a later time (npm run remind -- --at) must not hold its posts until then.
+    queueNotice(tx, { incidentId, notice, drill, id: `reminder-${key}` }, new Date(Math.min(now.getTime(), Date.now())));
     return true;
   });
 }
