@@ -34,9 +34,13 @@ export async function stormTick(deps: IngestDeps): Promise<StormTickOutcome> {
     }),
   );
   if (r.outcome === 'open') {
-    // A join after the tick was scheduled moved the close: its own tick comes; this one makes sure of it.
+    // A join after the tick was scheduled moved the close, or this tick came a
+    // moment early (a task may arrive up to a second before its time): tick
+    // again then. The id names this tick too: the task that carried it had
+    // the close time's id, and a task id is never reused (deduplication), so
+    // re-enqueueing under it would drop the check and the storm never closes.
     const at = stormCloseAt(r.state, policy);
-    if (at && r.state.storm) await deps.tasks.enqueue(STORM_QUEUE, { incidentId: r.state.storm.incidentId }, { id: `storm-${r.state.storm.incidentId}-${at.getTime()}`, at });
+    if (at && r.state.storm) await deps.tasks.enqueue(STORM_QUEUE, { incidentId: r.state.storm.incidentId }, { id: `storm-${r.state.storm.incidentId}-${at.getTime()}-after-${now.getTime()}`, at });
   }
   if (r.outcome === 'closed') deps.log.noise({ event: 'storm_closed', incidentId: 'incidentId' in r ? r.incidentId : null, groups: 'groups' in r ? r.groups : null });
   return r.outcome;

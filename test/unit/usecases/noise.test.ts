@@ -240,6 +240,8 @@ describe('the storm breaker', () => {
     expect(ticks.at(-1)).toMatchObject({ id: `storm-${id}-${at(24 + 600).getTime()}`, at: at(24 + 600) });
     w.clock.set(at(23 + 600));
     expect(await stormTick(w.ingest)).toBe('open');
+    // A tick that came early schedules the next check under an id of its own (the close time's id is already used).
+    expect(w.tasks.of('stormTick').at(-1)).toMatchObject({ id: `storm-${id}-${at(24 + 600).getTime()}-after-${at(23 + 600).getTime()}`, at: at(24 + 600) });
     w.clock.set(at(24 + 600));
     expect(await stormTick(w.ingest)).toBe('closed');
     expect(w.store.timelineOf(id).at(-1)).toMatchObject({ type: 'storm_closed', data: { groups: 15 } });
