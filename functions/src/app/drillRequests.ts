@@ -1,6 +1,6 @@
 // The runDrill callable: validate the request, record the drill, and hand the
 // playback to the playDrill task (one short task per second of the drill).
-import { DRILL_KINDS, type DrillKind, isDrillKind } from '../domain/drills/generate';
+import { DRILL_KINDS, type GeneratedScenario, isDrillKind } from '../domain/drills/generate';
 import { parseScenario } from '../domain/drills/scenario';
 import { ConfigError, formatIssue } from '../domain/yamlConfig';
 import { loadScenarioByName } from '../adapters/scenarioFiles';
@@ -32,16 +32,9 @@ export async function startDrillFromRequest(data: { scenario?: string; yaml?: st
 }
 
 /** What the generateDrill callable returns: the scenario to preview, and to start with runDrill({ yaml }). */
-export interface GeneratedDrillResponse {
-  yaml: string;
+export interface GeneratedDrillResponse extends Omit<GeneratedScenario, 'scenario'> {
   name: string;
   service: string;
-  kind: DrillKind;
-  kindFrom: 'given' | 'history' | 'default';
-  seed: number;
-  fallback: boolean;
-  notes: string[];
-  timeline: { at: number; text: string }[];
   acknowledgeWithinSeconds: number;
   runbookSteps: string[];
   timeLimitMinutes: number;
