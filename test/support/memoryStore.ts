@@ -158,18 +158,22 @@ export class MemoryStore implements IncidentStore, OutboxStore, NoiseStore {
       async peekIncidents(ids) {
         return new Map(ids.flatMap((id) => (self.incidents.has(id) ? [[id, clone(self.incidents.get(id) as Incident)] as const] : [])));
       },
-      async groups(ids) {
-        return new Map(ids.map((id) => [id, self.groups.has(id) ? clone(self.groups.get(id) as GroupState) : null] as const));
-      },
-      async alerts(refs) {
-        return new Map(refs.flatMap((r) => {
-          const a = self.alerts.get(`${r.incidentId}/${r.alertId}`);
-          return a ? [[`${r.incidentId}/${r.alertId}`, clone(a)] as const] : [];
-        }));
-      },
-      async marker(messageId) {
-        const m = self.markers.get(messageId);
-        return m ? clone(m) : null;
+      async ingestReads(messageId, wanted) {
+        const marker = self.markers.get(messageId);
+        const groups = new Map(wanted.map((w) => [w.groupId, self.groups.has(w.groupId) ? clone(self.groups.get(w.groupId) as GroupState) : null] as const));
+        const incidents = new Map<string, Incident>();
+        const alerts = new Map<string, AlertRecord>();
+        for (const w of wanted) {
+          const incidentId = groups.get(w.groupId)?.incidentId;
+          if (!incidentId) continue;
+          const incident = self.incidents.get(incidentId);
+          if (incident) incidents.set(incidentId, clone(incident));
+          for (const alertId of w.alertIds) {
+            const a = self.alerts.get(`${incidentId}/${alertId}`);
+            if (a) alerts.set(`${incidentId}/${alertId}`, clone(a));
+          }
+        }
+        return { marker: marker ? clone(marker) : null, groups, incidents, alerts };
       },
       async deploysOf(service, since) {
         return [...self.deploys.values()].filter((d) => d.service === service && d.deployedAt >= since).sort((a, b) => b.deployedAt.getTime() - a.deployedAt.getTime()).map(clone);

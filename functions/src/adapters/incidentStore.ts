@@ -12,7 +12,7 @@ import { parseSilence, type StoredSilence } from '../domain/silences';
 import type { SilencedAlert } from '../domain/silencedAlerts';
 import { EMPTY_STORM_STATE, type StormState, stormStateSchema } from '../domain/storm';
 import { type AlertRecord, type DeployRef, type Incident, OPEN_STATUSES, type TimelineEntry } from '../domain/types';
-import type { HeartbeatDoc, IncidentStore, IncidentTx, MessageMarker, NoticeToSend, StoredUpdate } from '../app/ports';
+import type { HeartbeatDoc, IncidentStore, IncidentTx, IngestReads, MessageMarker, NoticeToSend, StoredUpdate } from '../app/ports';
 import { WriteRaced } from '../app/retry';
 import { log } from './logs';
 import { db } from './firebase';
@@ -26,11 +26,17 @@ interface Writer {
   set(ref: DocumentReference, data: DocumentData): unknown;
 }
 
-/** Group ids this instance has read as existing (bounded: forgotten all at once past 5,000). */
-const knownGroups = new Set<string>();
-function rememberGroup(id: string): void {
-  if (knownGroups.size >= 5_000) knownGroups.clear();
-  knownGroups.add(id);
+/**
+ * Groups this instance has read as existing, and the incident each pointed to
+ * then (bounded: forgotten all at once past 5,000). In a storm every alert of
+ * a group reads it: knowing it exists skips the plain look first, and knowing
+ * its incident lets the incident and the alert documents be read in the same
+ * round trip as the group. A guess that is out of date costs one more round.
+ */
+const knownGroups = new Map<string, string>();
+function rememberGroup(id: string, incidentId: string): void {
+  if (knownGroups.size >= 5_000 && !knownGroups.has(id)) knownGroups.clear();
+  knownGroups.set(id, incidentId);
 }
 
 const incidentOf = (id: string, data: FirebaseFirestore.DocumentData | undefined) => decode<Incident>({ rolledUpFor: 0, flapping: false, storm: false, ...data, id });
@@ -79,48 +85,70 @@ class FirestoreTx implements IncidentTx {
     return out;
   }
 
-  async groups(ids: string[]) {
-    // A group that exists is read in the transaction. One that does not is
-    // only read plainly, and then created with a precondition (create): the
-    // first alerts of a new group must not all hold a lock on the missing
-    // document and wait for each other (Firestore breaks that tie quickly;
-    // the emulator only by lock timeout). One creation commits; the others
-    // fail with ALREADY_EXISTS and run again, joining the winner's incident.
-    // A group this instance has already seen exists skips the plain read (a
-    // group outlives its incidents; one that is gone after all reads as
-    // missing in the transaction and is created again): in a storm, every
-    // alert of the group would otherwise read it twice.
-    const out = new Map<string, GroupState | null>(ids.map((i) => [i, null]));
-    if (ids.length === 0) return out;
-    const unknown = ids.filter((i) => !knownGroups.has(i));
-    const plain = unknown.length ? await db().getAll(...unknown.map((i) => col.groups().doc(i))) : [];
-    const exists = new Set([...ids.filter((i) => knownGroups.has(i)), ...plain.filter((s) => s.exists).map((s) => s.id)]);
-    const existing = ids.filter((i) => exists.has(i)).map((i) => col.groups().doc(i));
-    if (existing.length) {
-      for (const s of await this.tx.getAll(...existing)) {
-        if (s.exists) {
-          out.set(s.id, s.data() as GroupState);
-          rememberGroup(s.id);
-        } else knownGroups.delete(s.id);
-      }
+  async ingestReads(messageId: string, wanted: { groupId: string; alertIds: string[] }[]): Promise<IngestReads> {
+    // Round 1, two RPCs at once: in the transaction, the marker, the groups
+    // known to exist and the alert documents of the incident each pointed to
+    // last time; plainly, those incidents and a look at the other groups. A
+    // group that does not exist is only looked at plainly, and then created
+    // with a precondition (putGroup's create): the first alerts of a new group
+    // must not all hold a lock on the missing document and wait for each other
+    // (Firestore breaks that tie quickly; the emulator only by lock timeout).
+    // One creation commits; the others fail with ALREADY_EXISTS and run again,
+    // joining the winner's incident. A group that is gone after all reads as
+    // missing in the transaction, is forgotten, and is created again.
+    const known = wanted.filter((w) => knownGroups.has(w.groupId));
+    const unknown = wanted.filter((w) => !knownGroups.has(w.groupId));
+    const guess = new Map(known.map((w) => [w.groupId, knownGroups.get(w.groupId) as string]));
+    const guessedIncidents = [...new Set(guess.values())];
+    const alertRefsOf = (ws: typeof wanted, incidentOfGroup: (groupId: string) => string | undefined) =>
+      ws.flatMap((w) => {
+        const incidentId = incidentOfGroup(w.groupId);
+        return incidentId ? w.alertIds.map((alertId) => ({ incidentId, alertId })) : [];
+      });
+    const guessedAlerts = alertRefsOf(known, (g) => guess.get(g));
+    const plainRefs = [...guessedIncidents.map((i) => incidentRef(i)), ...unknown.map((w) => col.groups().doc(w.groupId))];
+    const [held, plain] = await Promise.all([
+      this.tx.getAll(col.alertMessages().doc(messageId), ...known.map((w) => col.groups().doc(w.groupId)), ...guessedAlerts.map((r) => alertsCol(r.incidentId).doc(r.alertId))),
+      plainRefs.length ? db().getAll(...plainRefs) : Promise.resolve([]),
+    ]);
+    const [markerSnap, ...rest] = held;
+    const out: IngestReads = {
+      marker: markerSnap?.exists ? decode<MessageMarker>(markerSnap.data()) : null,
+      groups: new Map(wanted.map((w) => [w.groupId, null])),
+      incidents: new Map(),
+      alerts: new Map(),
+    };
+    const takeGroup = (s: FirebaseFirestore.DocumentSnapshot) => {
+      if (!s.exists) return void knownGroups.delete(s.id);
+      const state = s.data() as GroupState;
+      out.groups.set(s.id, state);
+      rememberGroup(s.id, state.incidentId);
+    };
+    const takeAlerts = (snaps: FirebaseFirestore.DocumentSnapshot[], refs: { incidentId: string; alertId: string }[]) =>
+      snaps.forEach((s, i) => {
+        const r = refs[i];
+        if (s.exists && r) out.alerts.set(`${r.incidentId}/${r.alertId}`, decode<AlertRecord>(s.data()));
+      });
+    rest.slice(0, known.length).forEach(takeGroup);
+    takeAlerts(rest.slice(known.length), guessedAlerts);
+    const peeked = new Set(guessedIncidents);
+    plain.slice(0, guessedIncidents.length).forEach((s) => s.exists && out.incidents.set(s.id, incidentOf(s.id, s.data())));
+    // Round 2: hold the groups that the look found.
+    const found = unknown.filter((_, i) => plain[guessedIncidents.length + i]?.exists);
+    if (found.length) (await this.tx.getAll(...found.map((w) => col.groups().doc(w.groupId)))).forEach(takeGroup);
+    // Round 3, when a guess was missing or out of date: the incident (plainly) and its alert documents (held), at once.
+    const stale = wanted.filter((w) => {
+      const g = out.groups.get(w.groupId);
+      return g && !peeked.has(g.incidentId);
+    });
+    if (stale.length) {
+      const incidents = [...new Set(stale.map((w) => (out.groups.get(w.groupId) as GroupState).incidentId))];
+      const refs = alertRefsOf(stale, (g) => out.groups.get(g)?.incidentId);
+      const [snaps, alertSnaps] = await Promise.all([db().getAll(...incidents.map((i) => incidentRef(i))), this.tx.getAll(...refs.map((r) => alertsCol(r.incidentId).doc(r.alertId)))]);
+      snaps.forEach((s) => s.exists && out.incidents.set(s.id, incidentOf(s.id, s.data())));
+      takeAlerts(alertSnaps, refs);
     }
     return out;
-  }
-
-  async alerts(refs: { incidentId: string; alertId: string }[]) {
-    const out = new Map<string, AlertRecord>();
-    if (refs.length === 0) return out;
-    const snaps = await this.tx.getAll(...refs.map((r) => alertsCol(r.incidentId).doc(r.alertId)));
-    snaps.forEach((s, i) => {
-      const r = refs[i];
-      if (s.exists && r) out.set(`${r.incidentId}/${r.alertId}`, decode<AlertRecord>(s.data()));
-    });
-    return out;
-  }
-
-  async marker(messageId: string) {
-    const snap = await this.tx.get(col.alertMessages().doc(messageId));
-    return snap.exists ? decode<MessageMarker>(snap.data()) : null;
   }
 
   async deploysOf(service: string, since: Date) {

@@ -1,8 +1,8 @@
 // Use case: one message from the `alerts` topic becomes incident decisions.
 // Parse and normalise (a message that can never be ingested is kept as
 // poison), take out the heartbeats' watchdog alerts (each a ping), and ingest
-// the rest (ingestBatch.ts: one transaction with the messageId marker, then
-// the roll-up, release and storm tasks).
+// the rest (ingestBatch.ts: one transaction with the messageId marker, or the
+// id on the alert's document, then the roll-up, release and storm tasks).
 import { splitWatchdogs } from '../domain/noise';
 import { detectSource, normalizePayload, parseJson } from '../domain/sources';
 import { alertsOfEnvelope, ENVELOPE_FORMAT } from '../domain/sources/envelope';
@@ -51,7 +51,7 @@ export async function ingestAlertMessage(msg: AlertMessage, deps: IngestDeps): P
   }
 
   const t1 = Date.now();
-  const result = await ingestBatch({ messageId: msg.messageId, eventId: msg.eventId, source, alerts: rest, drillId }, deps);
+  const result = await ingestBatch({ messageId: msg.messageId, eventId: msg.eventId, source, alerts: rest, drillId, markOnAlert: true }, deps);
   if (result.duplicate) {
     deps.log.duplicate({ messageId: msg.messageId, eventId: msg.eventId });
     return { status: 'duplicate', incidentIds: result.incidentIds, created: [] };

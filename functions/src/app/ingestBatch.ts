@@ -20,6 +20,7 @@ import type { Runbook } from '../domain/runbooks';
 import type { SeverityRules } from '../domain/severity';
 import { releaseTaskId, type SilencedAlert } from '../domain/silencedAlerts';
 import { stormCloseAt, type StormState } from '../domain/storm';
+import type { Decision } from '../domain/decision';
 import type { DeployRef, Incident, NormalizedAlert } from '../domain/types';
 import type { Deps, IncidentTx } from './ports';
 import { rerunIfRaced } from './retry';
@@ -59,6 +60,13 @@ export interface AlertBatch {
   source: string;
   alerts: NormalizedAlert[];
   drillId: string | null;
+  /**
+   * A message of the `alerts` topic: when it carries one alert for an open
+   * incident, its id is kept on that alert's document (AlertRecord.messageIds)
+   * instead of on a marker of its own. Callers whose transaction changes other
+   * state (a release, a heartbeat) keep the marker.
+   */
+  markOnAlert?: boolean;
 }
 
 export interface BatchResult {
@@ -103,23 +111,26 @@ async function readNoise(tx: IncidentTx, deps: IngestDeps, now: Date): Promise<{
  * Nothing is written until the transaction commits; on a duplicate nothing is staged.
  */
 export async function ingestInTx(tx: IncidentTx, batch: AlertBatch, deps: IngestDeps, now: Date): Promise<BatchResult> {
-  const marker = await tx.marker(batch.messageId);
-  if (marker) return { duplicate: true, incidentIds: marker.incidentIds, created: [], rollup: marker.incidentIds, releases: [], storm: null, silenced: 0, heldIds: [] };
   const { rules, policy } = deps.config;
   const { drillId, alerts } = batch;
   const groups = groupsOf(alerts, drillId);
   const groupIds = [...groups.keys()];
-  const groupStates = await tx.groups(groupIds);
   // The incidents the groups point to are read WITHOUT holding them: every
   // alert of a storm reads its incident, and holding it would starve the
   // roll-up and the people writing to it. An incident this batch changes is
   // read again, held, below.
-  const incidents = await tx.peekIncidents([...new Set([...groupStates.values()].flatMap((g) => (g ? [g.incidentId] : [])))]);
+  const reads = await tx.ingestReads(
+    batch.messageId,
+    groupIds.map((groupId) => ({ groupId, alertIds: (groups.get(groupId)?.alerts ?? []).map(alertDocId) })),
+  );
+  if (reads.marker) return duplicateOf(reads.marker.incidentIds);
+  const { groups: groupStates, incidents, alerts: alertDocs } = reads;
   const refs = groupIds.flatMap((groupId) => {
     const incidentId = groupStates.get(groupId)?.incidentId;
     return incidentId && incidents.has(incidentId) ? (groups.get(groupId)?.alerts ?? []).map((a) => ({ groupId, incidentId, alertId: alertDocId(a) })) : [];
   });
-  const alertDocs = await tx.alerts(refs);
+  const onAlert = batch.markOnAlert && alerts.length === 1 && refs.length === 1 ? refs[0] : undefined;
+  if (onAlert && alertDocs.get(`${onAlert.incidentId}/${onAlert.alertId}`)?.messageIds?.includes(batch.messageId)) return duplicateOf([onAlert.incidentId]);
   const snapshots = () => {
     const out = new Map<string, GroupSnapshot>();
     for (const groupId of groupIds) {
@@ -181,9 +192,10 @@ export async function ingestInTx(tx: IncidentTx, batch: AlertBatch, deps: Ingest
     plan = planIngest(alerts, snapshots(), { ...base, newIncidentId: sameIds(), noise, held, incidents: others });
   }
 
+  const markedOnAlert = onAlert !== undefined && markableOnAlert(plan, onAlert);
   for (const g of plan.groups) tx.putGroup(g.groupId, g.state, { create: g.create });
   for (const { decision, created } of plan.decisions) {
-    tx.commit(decision, { create: created });
+    tx.commit(markedOnAlert ? withMessageId(decision, batch.messageId) : decision, { create: created });
     if (created) for (const d of decision.incident.deploys) tx.linkDeploy(d.id, decision.incident.id);
   }
   for (const h of plan.held) tx.putSilencedAlert(h.id, h.record);
@@ -191,7 +203,7 @@ export async function ingestInTx(tx: IncidentTx, batch: AlertBatch, deps: Ingest
   for (const p of plan.inhibitors.put) tx.putInhibitor(p.id, p.entry);
   for (const id of plan.inhibitors.drop) tx.dropInhibitor(id);
   const touched = [...new Set(plan.decisions.map((p) => p.decision.incident.id))];
-  tx.putMarker(batch.messageId, {
+  if (!markedOnAlert) tx.putMarker(batch.messageId, {
     source: batch.source,
     eventId: batch.eventId,
     receivedAt: now,
@@ -210,6 +222,32 @@ export async function ingestInTx(tx: IncidentTx, batch: AlertBatch, deps: Ingest
     storm: plan.storm,
     silenced: plan.silenced,
     heldIds: plan.held.map((h) => h.id),
+  };
+}
+
+const duplicateOf = (incidentIds: string[]): BatchResult => ({ duplicate: true, incidentIds, created: [], rollup: incidentIds, releases: [], storm: null, silenced: 0, heldIds: [] });
+
+/** How many message ids an alert document keeps (redeliveries come within minutes; other messages for the same alert in between push the oldest out). */
+export const MESSAGE_IDS_KEPT = 8;
+
+/**
+ * The message's id can stand on its alert's document instead of a marker when
+ * the plan writes that document, of the incident its group points to, and
+ * nothing else a marker would have to vouch for: no new incident, nothing
+ * held, silenced or ignored. Then a redelivery reads the same document first,
+ * finds the id, and changes nothing.
+ */
+function markableOnAlert(plan: ReturnType<typeof planIngest>, ref: { incidentId: string; alertId: string }): boolean {
+  if (plan.held.length || plan.silenced || plan.ignored || plan.decisions.some((p) => p.created)) return false;
+  const written = plan.decisions.flatMap((p) => p.decision.alerts.map((a) => `${p.decision.incident.id}/${a.alertId}`));
+  return written.length === 1 && written[0] === `${ref.incidentId}/${ref.alertId}`;
+}
+
+function withMessageId(decision: Decision, messageId: string): Decision {
+  if (decision.alerts.length === 0) return decision;
+  return {
+    ...decision,
+    alerts: decision.alerts.map((a) => ({ ...a, record: { ...a.record, messageIds: [...(a.record.messageIds ?? []).filter((m) => m !== messageId), messageId].slice(-MESSAGE_IDS_KEPT) } })),
   };
 }
 

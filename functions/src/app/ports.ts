@@ -42,6 +42,15 @@ export interface MessageMarker {
   expireAt: Date;
 }
 
+/** What IncidentTx.ingestReads returns (the maps are the caller's to change). */
+export interface IngestReads {
+  marker: MessageMarker | null;
+  groups: Map<string, GroupState | null>;
+  incidents: Map<string, Incident>;
+  /** By `incidentId/alertId`; it may hold more than the groups' incidents' documents (ignore those). */
+  alerts: Map<string, AlertRecord>;
+}
+
 /** A status update document as a client wrote it, and whether the pipeline answered it. */
 export interface StoredUpdate {
   data: Record<string, unknown>;
@@ -69,11 +78,14 @@ export interface IncidentTx {
   incident(id: string): Promise<Incident | null>;
   /** Incidents read without holding them: a storm's ingests must not queue on the incident document. */
   peekIncidents(ids: string[]): Promise<Map<string, Incident>>;
-  /** Group documents: an existing one is held; a missing one is only looked at (its creation carries the precondition). */
-  groups(ids: string[]): Promise<Map<string, GroupState | null>>;
-  /** Alert documents by `incidentId/alertId`. */
-  alerts(refs: { incidentId: string; alertId: string }[]): Promise<Map<string, AlertRecord>>;
-  marker(messageId: string): Promise<MessageMarker | null>;
+  /**
+   * What an ingest reads before it plans, in as few round trips as the store
+   * can: the message's marker; the groups (an existing one held, a missing one
+   * only looked at: its creation carries the precondition); the incidents they
+   * point to, read without holding them; and, of those incidents, the
+   * documents of the batch's alerts (held), by `incidentId/alertId`.
+   */
+  ingestReads(messageId: string, groups: { groupId: string; alertIds: string[] }[]): Promise<IngestReads>;
   /** Deploys of `service` since `since`, newest first (the correlation window of a new incident). */
   deploysOf(service: string, since: Date): Promise<(DeployRef & { drill?: boolean })[]>;
   statusUpdate(incidentId: string, updateId: string): Promise<StoredUpdate | null>;

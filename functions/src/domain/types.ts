@@ -204,6 +204,12 @@ export interface AlertRecord {
   firstSeenAt: Date;
   lastSeenAt: Date;
   occurrences: number;
+  /**
+   * The last few Pub/Sub messages that brought this alert alone to this
+   * document: their redelivery is recognised here, so such a message needs no
+   * marker of its own (alertMessages/{id}), one write less per storm alert.
+   */
+  messageIds?: string[];
 }
 
 /** Outbox messages that are not incident effects: replies, reminders, reports. */
