@@ -15,6 +15,7 @@ import { storeRejected } from '../../functions/src/app/rejected';
 import { withRetries } from '../../functions/src/app/retry';
 import { pipelineConfig, resetConfigCache, validateProjectFiles } from '../../functions/src/adapters/configFiles';
 import { publish as adapterPublish, TOPICS } from '../../functions/src/adapters/pubsub';
+import { alertDocId } from '../../functions/src/domain/grouping';
 import { ConfigError } from '../../functions/src/domain/yamlConfig';
 import { bearer, db, incidentsOf, postAlert, slack, slackCallsFor, unique, waitFor, waitForIncident } from '../support/emulator';
 
@@ -62,7 +63,12 @@ describe('fault injection', () => {
     const msg = message(alert(2));
     await expect(withEnv('CLOUD_TASKS_EMULATOR_HOST', '127.0.0.1:1', () => ingestAlertMessage(msg))).rejects.toThrow();
     expect(await counts(service)).toEqual({ incidents: 1, alerts: 2, occurrences: 2, notifications: 1 });
-    // The retry (same Pub/Sub message, new event id) finds its marker and only finishes the post-commit work.
+    // One alert for an open incident: the message's id is kept on the alert's document, not on a marker.
+    const [incident] = await incidentsOf(service);
+    const stored = await db().doc(`incidents/${incident?.id}/alerts/${alertDocId({ source: 'generic', fingerprint: 'q-2' })}`).get();
+    expect(stored.get('messageIds')).toEqual([msg.messageId]);
+    expect((await db().doc(`alertMessages/${msg.messageId}`).get()).exists).toBe(false);
+    // The retry (same Pub/Sub message, new event id) finds its id there and only finishes the post-commit work.
     const retry = await ingestAlertMessage({ ...msg, eventId: randomUUID() });
     expect(retry.status).toBe('duplicate');
     expect(await counts(service)).toEqual({ incidents: 1, alerts: 2, occurrences: 2, notifications: 1 });
