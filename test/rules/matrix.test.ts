@@ -93,7 +93,6 @@ const COLLECTIONS: Collection[] = [
     name: 'slackRequests (internal)', existing: 'slackRequests/r1', fresh: 'slackRequests/new', createData: () => ({ kind: 'command' }), updateData: { kind: 'x' },
     allowed: { get: NOBODY, list: NOBODY, create: NOBODY, update: NOBODY, delete: NOBODY },
   },
-  { name: 'groups (internal)', existing: 'groups/g1', fresh: 'groups/new', createData: () => ({ incidentId: 'x' }), updateData: { incidentId: 'y' }, allowed: pipelineOnly },
   { name: 'statusPage', existing: 'statusPage/summary', fresh: 'statusPage/new', createData: () => ({ status: 'operational' }), updateData: { status: 'major_outage' }, allowed: publicReadOnly },
   {
     name: 'statusPage incidents', existing: 'statusPage/summary/incidents/p1', fresh: 'statusPage/summary/incidents/new',
