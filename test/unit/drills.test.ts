@@ -730,3 +730,19 @@ describe('runDrill: a scenario is a name in scenarios/, never a path', () => {
     await expect(startDrillFromRequest({ scenario: '.env' }, 'uid-admin')).rejects.toThrow(/^"\.env" is not a scenario name/);
   });
 });
+
+describe('startDrill: the drill document', () => {
+  const named = parseOk(scenarioText('  - at: 0\n    alert: { title: x, severity: critical }\n', 'name: Paged drill\nservice: checkout\nparticipants: [uid-p1, uid-p2]\nexpect:\n  acknowledgeWithinSeconds: 300\n'));
+  const unnamed = parseOk(scenarioText('  - at: 0\n    alert: { title: x, severity: critical }\n'));
+
+  it("copies the scenario's participants to drills/{id}.participants (paging reads them there); null when it names none", async () => {
+    const { newDrillRecord } = await import('../../functions/src/app/drills');
+    const rec = newDrillRecord({ scenario: named, scenarioName: 'paged', startedBy: 'uid-admin', speed: 4 }, 'drill-1', T0);
+    expect(rec.participants).toEqual(['uid-p1', 'uid-p2']);
+    expect(rec).toMatchObject({ status: 'running', service: 'checkout', speed: 4, steps: 1, startedAt: T0, deadlineAt: new Date(T0.getTime() + (30 * 60_000) / 4) });
+    expect(JSON.parse(rec.scenarioJson)).toMatchObject({ participants: ['uid-p1', 'uid-p2'] });
+    expect(newDrillRecord({ scenario: unnamed, scenarioName: 'quiet', startedBy: 'uid-admin' }, 'drill-2', T0).participants).toBeNull();
+    const empty = { ...named, participants: [] };
+    expect(newDrillRecord({ scenario: empty, scenarioName: 'nobody', startedBy: 'uid-admin' }, 'drill-3', T0).participants).toEqual([]);
+  });
+});

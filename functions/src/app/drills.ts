@@ -28,21 +28,25 @@ export interface DrillDoc {
   speed: number;
   steps: number;
   published?: number;
+  /**
+   * The scenario's participants (uids): the only people its escalation pages
+   * (adapters/pagingStore.ts drillParticipants → domain/paging.ts
+   * drillPageTargets); null when the scenario names none.
+   */
+  participants: string[] | null;
 }
 
 /** Firestore holds no arrays inside arrays (Sentry's tags are pairs): the scenario is kept as JSON text. */
-type StoredDrill = Omit<DrillDoc, 'scenario'> & { scenarioJson: string };
+export type StoredDrill = Omit<DrillDoc, 'scenario'> & { scenarioJson: string };
 
 export function newDrillId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `drill-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Records a new drill (status running) and returns its id. */
-export async function startDrill(opts: { scenario: Scenario; scenarioName: string; startedBy: string; service?: string | null; speed?: number; now?: Date }): Promise<string> {
-  const now = opts.now ?? new Date();
+/** What drills/{id} holds when a drill starts (status running): the scenario as JSON text, and its participants at the top for paging. */
+export function newDrillRecord(opts: { scenario: Scenario; scenarioName: string; startedBy: string; service?: string | null; speed?: number }, drillId: string, now: Date): StoredDrill {
   const speed = Math.max(1, opts.speed ?? 1);
-  const drillId = newDrillId(now);
   const service = opts.service?.trim() || opts.scenario.service;
   const steps = expandScenario(opts.scenario, { drillId, service, startedAt: now });
   const doc: DrillDoc = {
@@ -55,11 +59,19 @@ export async function startDrill(opts: { scenario: Scenario; scenarioName: strin
     startedBy: opts.startedBy,
     speed,
     steps: steps.length,
+    participants: opts.scenario.participants ? [...opts.scenario.participants] : null,
   };
   const { scenario, ...rest } = doc;
-  const stored: StoredDrill = { ...rest, scenarioJson: JSON.stringify(scenario) };
+  return { ...rest, scenarioJson: JSON.stringify(scenario) };
+}
+
+/** Records a new drill (status running) and returns its id. */
+export async function startDrill(opts: { scenario: Scenario; scenarioName: string; startedBy: string; service?: string | null; speed?: number; now?: Date }): Promise<string> {
+  const now = opts.now ?? new Date();
+  const drillId = newDrillId(now);
+  const stored = newDrillRecord(opts, drillId, now);
   await col.drills().doc(drillId).create(stored);
-  log.info('drill started', { event: 'drill_started', drillId, scenario: opts.scenarioName, service, steps: steps.length, speed });
+  log.info('drill started', { event: 'drill_started', drillId, scenario: opts.scenarioName, service: stored.service, steps: stored.steps, speed: stored.speed, participants: stored.participants?.length ?? null });
   return drillId;
 }
 
