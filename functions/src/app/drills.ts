@@ -1,7 +1,9 @@
 // Use cases: drills. A drill replays a scenario's alerts through the real
 // `alerts` topic, marked with the drill id: its incidents are flagged, go to
-// the training channel, page nobody, and stay out of the insights. When the
-// drill's first incident resolves (or the time limit passes) it is scored.
+// the training channel, page only the scenario's participants (or as
+// page.drills says when it names none), and stay out of the insights. When the
+// drill's first incident resolves (or the time limit passes) it is scored,
+// with its pages (incidents/{id}/pages) and escalation (incidents/{id}/paging).
 import { randomBytes } from 'node:crypto';
 import { safeDocId } from '../domain/deploys';
 import { expandDeploy, expandScenario } from '../domain/drills/expand';
@@ -14,6 +16,7 @@ import { db } from '../adapters/firebase';
 import { log } from '../adapters/logs';
 import { publish, TOPICS } from '../adapters/pubsub';
 import { queueNotice } from '../adapters/outbox';
+import { incidentPaging } from '../adapters/pagingStore';
 import { alertsCol, checklistCol, col, timelineCol } from '../adapters/store';
 
 export interface DrillDoc {
@@ -163,13 +166,14 @@ export async function scoreRunningDrill(drillId: string, timedOut: boolean, now:
   const drill = await readDrill(drillId);
   if (!drill || drill.status !== 'running') return false;
   const incident = await firstIncident(drillId);
-  const [checklist, timeline, postmortem] = incident
+  const [checklist, timeline, postmortem, paging] = incident
     ? await Promise.all([
         checklistCol(incident.id).get(),
         timelineCol(incident.id).orderBy('at').orderBy('seq').get(),
         col.postmortems().doc(incident.id).get(),
+        incidentPaging(incident.id),
       ])
-    : [null, null, null];
+    : [null, null, null, null];
   const score = scoreDrill({
     scenario: drill.scenario,
     incident,
@@ -179,6 +183,8 @@ export async function scoreRunningDrill(drillId: string, timedOut: boolean, now:
     startedAt: drill.startedAt,
     now,
     timedOut,
+    pages: paging?.pages ?? [],
+    escalations: paging?.escalations ?? [],
   });
   const text = drillReportText(score, drill.scenarioName);
   const ref = col.drills().doc(drillId);
