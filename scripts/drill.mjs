@@ -10,7 +10,7 @@
 //   runbook, severity rules, dependencies): the YAML on stdout (or in --out),
 //   what it used and what it could not find on stderr. The same seed gives the same file.
 // npm run drill -- --history [--service NAME | --person UID] [--limit N]
-//   The scored drills per service (or of a person): time to acknowledge, time to mitigate, score.
+//   The scored drills per service (or of a person): time to acknowledge, time to mitigate, page acknowledged, escalation level, score.
 // npm run drill -- --list
 import './lib/node22.mjs';
 import fs from 'node:fs';

@@ -30,12 +30,13 @@ const SCREENSHOT = path.join(ROOT, 'test-results', 'console-incident.png');
 const DOCS_SCREENSHOT = path.join(ROOT, 'docs', 'console-incident.png');
 const HOSTING = `http://127.0.0.1:${process.env.HOSTING_PORT ?? '5000'}`;
 const portOf = (hostPort: string | undefined, fallback: string) => hostPort?.split(':').pop() || fallback;
-const EMULATOR_PORTS = `firestore:${portOf(process.env.FIRESTORE_EMULATOR_HOST, '8080')},auth:${portOf(process.env.FIREBASE_AUTH_EMULATOR_HOST, '9099')}`;
+// The callables (generateDrill, runDrill) go to the Functions emulator: its port too, or the console falls back to 5001.
+const EMULATOR_PORTS = `firestore:${portOf(process.env.FIRESTORE_EMULATOR_HOST, '8080')},auth:${portOf(process.env.FIREBASE_AUTH_EMULATOR_HOST, '9099')},functions:${process.env.FUNCTIONS_PORT ?? '5001'}`;
 /** How long any one expectation may take (a cold function start included). */
 const EXPECT_MS = 60_000;
 const PASSWORD = 'password-e2e';
 
-type Role = 'viewer' | 'responder' | 'none';
+type Role = 'viewer' | 'responder' | 'admin' | 'none';
 interface TestUser {
   uid: string;
   email: string;
@@ -111,7 +112,7 @@ beforeAll(async () => {
     headless: true,
     args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'],
   });
-  for (const role of ['responder', 'viewer', 'none'] as const) users.set(role, await createUser(role));
+  for (const role of ['responder', 'viewer', 'admin', 'none'] as const) users.set(role, await createUser(role));
 });
 
 afterAll(async () => {
@@ -391,5 +392,45 @@ describe('responder console', { timeout: 180_000 }, () => {
     expect(await label(/^Change failure rate/)).toContain('2026-W47 20%');
     const row = page.getByRole('table', { name: 'Insights per service' }).getByRole('row').filter({ hasText: service });
     await shows(row, '3/30');
+  });
+
+  it('an admin generates a drill for a service on the drills page, previews its timeline, and starts it through runDrill', async () => {
+    const service = unique('e2e-drill');
+    const page = await signedIn('admin', '#/drills');
+    await shows(page.getByTestId('user-role'), 'admin');
+    const form = page.getByRole('form', { name: 'Generate a drill' });
+    await form.getByLabel('Service').fill(service);
+    await form.getByLabel('Kind').selectOption('bad-deploy');
+    await form.getByLabel('Seed').fill('4');
+    await form.getByRole('button', { name: 'Preview' }).click();
+
+    // The preview: generateDrill's scenario for a service with no history (the fallback, said so), its timeline row by row.
+    const preview = page.getByTestId('drill-preview');
+    await shows(preview.getByRole('heading', { level: 3 }), `Generated bad-deploy drill on ${service} (seed 4)`);
+    await shows(page.getByTestId('drill-fallback'), `${service} has no past incidents`);
+    const rows = preview.getByRole('table', { name: 'Drill timeline' }).getByRole('row');
+    await shows(rows, /^-.*deploy v1\.0\.\d/);
+    const timelineRows = await rows.allTextContents();
+    // A header, the deploy before the first alert, the alerts.
+    expect(timelineRows.length).toBeGreaterThanOrEqual(3);
+    expect(timelineRows[1]).toMatch(/^-\d.*deploy v1\.0\.\d/);
+    expect(timelineRows[2]).toMatch(/^0 s/);
+    const yaml = await preview.locator('pre').textContent();
+    expect(yaml).toContain(`service: ${service}`);
+
+    // Start: runDrill with the previewed YAML records the drill, started by this admin.
+    const startForm = page.getByRole('form', { name: 'Start the drill' });
+    await startForm.getByLabel('Speed').fill('10');
+    await startForm.getByRole('button', { name: 'Start drill' }).click();
+    await shows(page.getByTestId('drill-started'), /Drill drill-[\w-]+ started/);
+    const drillId = (await page.getByTestId('drill-started').locator('code').textContent()) ?? '';
+    expect(drillId).toMatch(/^drill-/);
+    const drill = await waitFor(async () => (await db().doc(`drills/${drillId}`).get()).data(), 'the drill document', EXPECT_MS);
+    expect(drill).toMatchObject({ service, speed: 10, startedBy: users.get('admin')!.uid, scenarioName: `Generated bad-deploy drill on ${service} (seed 4)`, participants: null });
+    expect(['running', 'scored']).toContain(drill.status);
+    expect(JSON.parse(String(drill.scenarioJson))).toMatchObject({ service, name: `Generated bad-deploy drill on ${service} (seed 4)` });
+    // The drill plays through the pipeline: its incident opens, flagged.
+    const incident = await waitFor(async () => (await db().collection('incidents').where('drillId', '==', drillId).get()).docs[0], 'the drill incident', EXPECT_MS);
+    expect(incident.data()).toMatchObject({ drill: true, service });
   });
 });

@@ -2,14 +2,20 @@
 // context, `npm run drill -- --generate` writes a scenario from its real alert
 // shape, the scenario plays through the pipeline at speed and is scored, and
 // the history shows the run. Without history the generator falls back, and
-// says so; a bad kind or a missing service is a clear error.
+// says so; a bad kind or a missing service is a clear error. A scenario that
+// names a participant pages that person only (test/config/oncall.yaml:
+// level 2 at 10 s, the end at 40 s), every message marked [DRILL], and the
+// score carries the page's time to acknowledge and the escalation level.
+import { randomInt } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { formatDuration } from '../../functions/src/domain/duration';
 import { parseScenario } from '../../functions/src/domain/drills/scenario';
-import { db, FUNCTIONS, postAlert, unique, waitFor } from '../support/emulator';
+import { db, FUNCTIONS, postAlert, slack, timelineOf, unique, waitFor } from '../support/emulator';
+import type { TwilioRequest } from '../support/twilioServer';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -66,6 +72,16 @@ async function idToken(role: string): Promise<string> {
 
 const callGenerate = (token: string, data: unknown) =>
   fetch(`${FUNCTIONS}/generateDrill`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify({ data }) });
+const callRunDrill = (token: string, data: unknown) =>
+  fetch(`${FUNCTIONS}/runDrill`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify({ data }) });
+
+const HOSTING = `http://127.0.0.1:${process.env.HOSTING_PORT ?? '5000'}`;
+const TWILIO = `http://127.0.0.1:${process.env.TWILIO_TEST_PORT ?? '0'}`;
+/** What the loopback Twilio sent (accepted) to one number. */
+async function smsTo(phone: string): Promise<TwilioRequest[]> {
+  const { requests } = (await (await fetch(`${TWILIO}/_calls`)).json()) as { requests: TwilioRequest[] };
+  return requests.filter((r) => r.kind === 'sms' && r.answer.startsWith('SM') && r.fields.To === phone);
+}
 
 describe('generated drills', () => {
   it('a past incident becomes a drill with its alert shape that plays through the pipeline, is scored, and shows in the history', { timeout: 90_000 }, async () => {
@@ -160,5 +176,102 @@ describe('generated drills', () => {
     const { result } = (await res.json()) as { result: { yaml: string; fallback: boolean; kind: string; timeline: { at: number; text: string }[] } };
     expect(result).toMatchObject({ yaml: gen.out, fallback: true, kind: 'bad-deploy' });
     expect(result.timeline[0]!.text).toMatch(/^deploy v1\.0\.\d/);
+  });
+
+  it('a scenario that names one participant pages only them, marked [DRILL] everywhere; the score has the page\'s time to acknowledge and the escalation level', { timeout: 120_000 }, async () => {
+    const tag = unique('dp').slice(3);
+    const letters = tag.toUpperCase().replace(/[^A-Z0-9]/g, '');
+    // The participant is on call at level 2 (paging-test-lead); a bystander is on call at level 1 (paging-test).
+    const trainee = { uid: `uid-dp-${tag}-trainee`, slackUserId: `U0DPT${letters}`, email: `dp-${tag}-trainee@example.com`, phone: `+1555${String(randomInt(1_000_000, 9_999_999))}` };
+    const bystander = { uid: `uid-dp-${tag}-bystander`, phone: `+1556${String(randomInt(1_000_000, 9_999_999))}` };
+    await slack.addUser({ id: trainee.slackUserId, email: trainee.email, name: trainee.uid });
+    await db().doc(`users/${trainee.uid}`).set({ name: 'Tess Trainee', email: trainee.email, phone: trainee.phone, slackUserId: trainee.slackUserId, notify: ['slack', 'sms'].map((channel) => ({ channel, after: '0m' })) });
+    await db().doc(`users/${bystander.uid}`).set({ name: 'Bo Bystander', phone: bystander.phone, notify: [{ channel: 'sms', after: '0m' }] });
+    const now = Date.now();
+    const overrides: string[] = [];
+    for (const [schedule, uid] of [['paging-test', bystander.uid], ['paging-test-lead', trainee.uid]] as const) {
+      const ref = db().collection('oncallOverrides').doc();
+      await ref.set({ schedule, uid, start: new Date(now - 60_000), end: new Date(now + 10 * 60_000), createdBy: 'uid-drill-test', createdAt: new Date(now), reason: 'drill paging emulator test' });
+      overrides.push(ref.id);
+    }
+    try {
+      const service = unique('drill-pg');
+      const title = `Payments failing ${service}`;
+      const yaml = [
+        `name: Paged drill ${service}`,
+        `service: ${service}`,
+        `participants: [${trainee.uid}]`,
+        'timeLimitMinutes: 10',
+        'expect: { acknowledgeWithinSeconds: 5m }',
+        'alerts:',
+        `  - { at: 0, alert: { title: "${title}", severity: critical } }`,
+        '',
+      ].join('\n');
+      const res = await callRunDrill(await idToken('admin'), { yaml, speed: 1 });
+      expect(res.status).toBe(200);
+      const { drillId } = ((await res.json()) as { result: { drillId: string } }).result;
+      expect((await db().doc(`drills/${drillId}`).get()).get('participants')).toEqual([trainee.uid]);
+
+      const incident = await waitFor(async () => (await db().collection('incidents').where('drillId', '==', drillId).get()).docs[0], 'the drill incident', 30_000);
+      expect(incident.data()).toMatchObject({ drill: true, service, severity: 'SEV1', status: 'triggered' });
+      // Level 1 pages the trainee (not the bystander on call there); level 2, 10 s in, pages nobody.
+      const sms = await waitFor(async () => (await smsTo(trainee.phone)).find((r) => (r.fields.Body ?? '').includes(title)), "the trainee's SMS", 60_000);
+      const paged = await waitFor(async () => {
+        const list = (await timelineOf(incident.id)).filter((e) => e.type === 'paged');
+        return list.length === 2 ? list : undefined;
+      }, 'level 2 (10 s in)', 60_000);
+      expect(paged.map((e) => e.data.uids)).toEqual([[trainee.uid], []]);
+      expect(paged[0]!.message).toBe(`paged Tess Trainee (${trainee.uid}) (level 1 of 2, policy paging-test); a drill pages only its participants (not ${bystander.uid})`);
+      expect(paged[1]!.message).toBe('level 2 of 2, policy paging-test paged nobody; a drill pages only its participants, at the first level');
+
+      // The trainee acknowledges with the SMS's one-time link, before the escalation's end (40 s in).
+      expect(sms.fields.Body!.startsWith('[DRILL] SEV1: ')).toBe(true);
+      const link = /(http:\/\/\S+\/pageAck\?t=[A-Za-z0-9_-]+)/.exec(sms.fields.Body ?? '')?.[1] ?? '';
+      expect(link.startsWith(`${HOSTING}/pageAck?t=`)).toBe(true);
+      const t = new URL(link).searchParams.get('t') ?? '';
+      const ack = await fetch(link, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ t }) });
+      expect(ack.status).toBe(200);
+      await waitFor(async () => (await db().doc(`incidents/${incident.id}`).get()).get('status') === 'acknowledged', 'acknowledged');
+      await db().collection(`incidents/${incident.id}/updates`).add({ action: 'resolve', requestedBy: trainee.uid });
+      const scored = await waitFor(async () => {
+        const d = (await db().doc(`drills/${drillId}`).get()).data();
+        return d?.status === 'scored' ? d : undefined;
+      }, 'the drill score', 30_000);
+
+      // Exactly the trainee's two channels, nobody else; every message says [DRILL].
+      const pages = (await db().collection(`incidents/${incident.id}/pages`).get()).docs.map((d) => d.data());
+      expect(pages.map((p) => [p.uid, p.level, p.channel, p.status]).sort()).toEqual([
+        [trainee.uid, 0, 'slack', 'sent'],
+        [trainee.uid, 0, 'sms', 'acknowledged'],
+      ]);
+      expect(await smsTo(bystander.phone)).toEqual([]);
+      expect((await smsTo(trainee.phone)).filter((r) => (r.fields.Body ?? '').includes(title))).toHaveLength(1);
+      const { calls } = await slack.state();
+      const dms = calls.filter((c) => c.method === 'chat.postMessage' && c.answer === 'ok' && c.args.channel === trainee.slackUserId && JSON.stringify(c.args).includes(incident.id));
+      expect(dms).toHaveLength(1);
+      const aboutIt = calls.filter((c) => c.method.startsWith('chat.') && JSON.stringify(c.args).includes(incident.id));
+      expect(aboutIt.length).toBeGreaterThan(dms.length);
+      expect(aboutIt.filter((c) => !JSON.stringify(c.args).includes('[DRILL]')).map((c) => c.method)).toEqual([]);
+
+      // The score: from the first page sent to the acknowledgement (the page's own, by the link), level 2 reached.
+      const firstSent = Math.min(...pages.map((p) => (p.at as FirebaseFirestore.Timestamp).toMillis()));
+      const ackedAt = (pages.find((p) => p.status === 'acknowledged')!.acknowledgedAt as FirebaseFirestore.Timestamp).toMillis();
+      const pageAck = Math.round(Math.max(0, ackedAt - firstSent) / 1000);
+      expect(pageAck).toBeGreaterThanOrEqual(5);
+      expect(pageAck).toBeLessThan(45);
+      expect(scored).toMatchObject({ incidentId: incident.id, acknowledgedBy: trainee.uid, timedOut: false });
+      expect(scored.score).toMatchObject({ pageAckSeconds: pageAck, escalationLevelReached: 2, pagedUids: [trainee.uid], acknowledgedBy: trainee.uid, resolved: true });
+      expect(scored.report).toContain(`page acknowledged in ${formatDuration(pageAck)} (escalation level 2) ✓`);
+
+      // The history per person shows the run with the page's time and level.
+      const person = await drill(['--history', '--person', trainee.uid]);
+      expect(person.code, person.err).toBe(0);
+      expect(person.out).toContain(`person ${trainee.uid}: 1 run, average score ${scored.score.score}`);
+      expect(person.out).toMatch(new RegExp(` ${formatDuration(pageAck)} +2 +${scored.score.score}  ${service}`));
+    } finally {
+      // Nobody stays on call for the files that run after this one.
+      for (const id of overrides) await db().doc(`oncallOverrides/${id}`).delete();
+      for (const uid of [trainee.uid, bystander.uid]) await db().doc(`users/${uid}`).delete();
+    }
   });
 });

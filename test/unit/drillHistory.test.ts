@@ -21,6 +21,8 @@ const run = (n: number, o: Partial<DrillRun> = {}): DrillRun => ({
   acknowledgedBy: 'uid-a',
   timeToAcknowledgeSeconds: 300 - n * 60,
   timeToMitigateSeconds: 900 - n * 100,
+  pageAckSeconds: 200 - n * 40,
+  escalationLevelReached: n > 1 ? 1 : 2,
   score: 50 + n * 10,
   timedOut: false,
   ...o,
@@ -34,8 +36,9 @@ describe('drillHistory', () => {
     expect(s!.latest.drillId).toBe('drill-3');
     expect(s!.bestScore).toBe(80);
     expect(s!.averageScore).toBe(70);
-    // latest 80 vs (60+70)/2 = 65: +15; ack 120 vs (240+180)/2 = 210: -90; mitigate 600 vs (800+700)/2 = 750: -150.
-    expect(s!.change).toEqual({ score: 15, timeToAcknowledgeSeconds: -90, timeToMitigateSeconds: -150 });
+    // latest 80 vs (60+70)/2 = 65: +15; ack 120 vs (240+180)/2 = 210: -90; mitigate 600 vs (800+700)/2 = 750: -150;
+    // page ack 80 vs (160+120)/2 = 140: -60.
+    expect(s!.change).toEqual({ score: 15, timeToAcknowledgeSeconds: -90, timeToMitigateSeconds: -150, pageAckSeconds: -60 });
   });
 
   it('per person: by who responded first; a run nobody responded to has no person', () => {
@@ -44,7 +47,7 @@ describe('drillHistory', () => {
       ['uid-b', 1],
       ['uid-a', 1],
     ]);
-    expect(series[0]!.change).toEqual({ score: null, timeToAcknowledgeSeconds: null, timeToMitigateSeconds: null });
+    expect(series[0]!.change).toEqual({ score: null, timeToAcknowledgeSeconds: null, timeToMitigateSeconds: null, pageAckSeconds: null });
   });
 
   it('is bounded: at most HISTORY_LIMIT runs per series (the newest)', () => {
@@ -54,11 +57,17 @@ describe('drillHistory', () => {
     expect(s!.runs[0]!.drillId).toBe('drill-7');
   });
 
-  it('as text: one line per run and the change', () => {
+  it('as text: one line per run, with the page acknowledgement and the level, and the change', () => {
     const text = drillHistoryText(drillHistory([run(1), run(2)], 'service'), 'service');
     expect(text.split('\n')).toHaveLength(5);
     expect(text).toContain('service checkout: 2 runs, average score 65, best 70');
-    expect(text).toContain("latest vs the earlier runs' average: score +10, acknowledge -1 min, mitigate -1 min 40 s");
+    expect(text.split('\n')[1]).toMatch(/ack +mitigate +page ack +level +score +responder$/);
+    expect(text.split('\n')[2]).toMatch(/ 4 min +13 min 20 s +2 min 40 s +2 +60  uid-a$/);
+    expect(text.split('\n')[3]).toMatch(/ 3 min +11 min 40 s +2 min +1 +70  uid-a$/);
+    expect(text).toContain("latest vs the earlier runs' average: score +10, acknowledge -1 min, mitigate -1 min 40 s, page ack -40 s");
+    const unpaged = drillHistoryText(drillHistory([run(1, { pageAckSeconds: null, escalationLevelReached: null }), run(2, { pageAckSeconds: null, escalationLevelReached: null })], 'service'), 'service');
+    expect(unpaged.split('\n')[2]).toMatch(/13 min 20 s +— +— +60  uid-a$/);
+    expect(unpaged).toContain('mitigate -1 min 40 s, page ack —');
     expect(drillHistoryText([], 'person')).toBe('no scored drills with a responder');
   });
 });
@@ -67,12 +76,34 @@ describe('the console reads drill documents as runs', () => {
   it('a scored drill becomes a run; one without a score or start is left out', () => {
     const ts = (d: Date) => ({ toDate: () => d });
     const runs = runsFromDocs([
-      { id: 'd1', service: 'checkout', scenarioName: 'bad-deploy', startedAt: ts(at(0)), timedOut: false, score: { score: 70, acknowledgedBy: 'uid-a', timeToAcknowledgeSeconds: 90, timeToMitigateSeconds: 400 } },
+      {
+        id: 'd1',
+        service: 'checkout',
+        scenarioName: 'bad-deploy',
+        startedAt: ts(at(0)),
+        timedOut: false,
+        score: { score: 70, acknowledgedBy: 'uid-a', timeToAcknowledgeSeconds: 90, timeToMitigateSeconds: 400, pageAckSeconds: 45, escalationLevelReached: 1 },
+      },
+      // Scored before paging: no page fields.
+      { id: 'd4', service: 'checkout', scenarioName: 'old', startedAt: ts(at(5)), score: { score: 50 } },
       { id: 'd2', service: 'checkout', startedAt: ts(at(10)), score: null },
       { id: 'd3', service: 'checkout', score: { score: 10 } },
     ]);
     expect(runs).toEqual([
-      { drillId: 'd1', service: 'checkout', scenarioName: 'bad-deploy', startedAt: at(0), acknowledgedBy: 'uid-a', timeToAcknowledgeSeconds: 90, timeToMitigateSeconds: 400, score: 70, timedOut: false },
+      {
+        drillId: 'd1',
+        service: 'checkout',
+        scenarioName: 'bad-deploy',
+        startedAt: at(0),
+        acknowledgedBy: 'uid-a',
+        timeToAcknowledgeSeconds: 90,
+        timeToMitigateSeconds: 400,
+        pageAckSeconds: 45,
+        escalationLevelReached: 1,
+        score: 70,
+        timedOut: false,
+      },
+      { drillId: 'd4', service: 'checkout', scenarioName: 'old', startedAt: at(5), acknowledgedBy: null, timeToAcknowledgeSeconds: null, timeToMitigateSeconds: null, pageAckSeconds: null, escalationLevelReached: null, score: 50, timedOut: false },
     ]);
   });
 });

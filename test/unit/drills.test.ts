@@ -730,3 +730,86 @@ describe('runDrill: a scenario is a name in scenarios/, never a path', () => {
     await expect(startDrillFromRequest({ scenario: '.env' }, 'uid-admin')).rejects.toThrow(/^"\.env" is not a scenario name/);
   });
 });
+
+describe('startDrill: the drill document', () => {
+  const named = parseOk(scenarioText('  - at: 0\n    alert: { title: x, severity: critical }\n', 'name: Paged drill\nservice: checkout\nparticipants: [uid-p1, uid-p2]\nexpect:\n  acknowledgeWithinSeconds: 300\n'));
+  const unnamed = parseOk(scenarioText('  - at: 0\n    alert: { title: x, severity: critical }\n'));
+
+  it("copies the scenario's participants to drills/{id}.participants (paging reads them there); null when it names none", async () => {
+    const { newDrillRecord } = await import('../../functions/src/app/drills');
+    const rec = newDrillRecord({ scenario: named, scenarioName: 'paged', startedBy: 'uid-admin', speed: 4 }, 'drill-1', T0);
+    expect(rec.participants).toEqual(['uid-p1', 'uid-p2']);
+    expect(rec).toMatchObject({ status: 'running', service: 'checkout', speed: 4, steps: 1, startedAt: T0, deadlineAt: new Date(T0.getTime() + (30 * 60_000) / 4) });
+    expect(JSON.parse(rec.scenarioJson)).toMatchObject({ participants: ['uid-p1', 'uid-p2'] });
+    expect(newDrillRecord({ scenario: unnamed, scenarioName: 'quiet', startedBy: 'uid-admin' }, 'drill-2', T0).participants).toBeNull();
+    const empty = { ...named, participants: [] };
+    expect(newDrillRecord({ scenario: empty, scenarioName: 'nobody', startedBy: 'uid-admin' }, 'drill-3', T0).participants).toEqual([]);
+  });
+});
+
+describe('scoreDrill: the page', () => {
+  const scenario = parseOk(scenarioText('  - at: 0\n    alert: { title: x, severity: critical }\n'));
+  const opened: TimelineEntry = { at: at(0), type: 'incident_opened', actor: 'system', message: 'opened', data: {} };
+  const pagedAt = (s: number, level: number): TimelineEntry => ({ at: at(s), type: 'paged', actor: 'system', message: `paged (level ${level + 1} of 2)`, data: { cycle: 0, level, round: 0, uids: [] } });
+  const ackAt = (s: number): TimelineEntry => ({ at: at(s), type: 'status_changed', actor: 'uid-p', message: 'ack', data: { from: 'triggered', to: 'acknowledged', via: 'slack' } });
+  const base = { scenario, checklist: [], postmortemStarted: false, startedAt: at(-5), timedOut: false };
+
+  it('acknowledged 40 s after the first page went out, at level 1: in the score, the summary and the report', () => {
+    const acked = incident({ drill: true, status: 'acknowledged', acknowledgedAt: at(70) });
+    const s = scoreDrill({
+      ...base,
+      incident: acked,
+      timeline: [opened, pagedAt(29, 0), ackAt(70)],
+      now: at(600),
+      pages: [
+        { uid: 'uid-p', level: 0, status: 'sent', at: at(31) },
+        { uid: 'uid-p', level: 0, status: 'acknowledged', at: at(30), acknowledgedAt: at(70) },
+        { uid: 'uid-p', level: 0, status: 'failed', at: at(29) },
+      ],
+      // The level-2 task ran after the acknowledgement and stopped: level 2 never paged.
+      escalations: [{ status: 'stopped', level: 1 }],
+    });
+    expect(s).toMatchObject({ timeToAcknowledgeSeconds: 70, pageAckSeconds: 40, escalationLevelReached: 1, pagedUids: ['uid-p'] });
+    // 40 (in time) + 30 (no steps expected) + 0 (not resolved) + 10 (no postmortem expected); the page changes no points.
+    expect(s.summary).toBe('acknowledged in 1 min 10 s (target 5 min), page acknowledged in 40 s (escalation level 1), not resolved; score 80/100');
+    expect(drillReportText(s, 'Paged')).toBe('[DRILL] Paged: acknowledged in 1 min 10 s (target 5 min) ✓ · page acknowledged in 40 s (escalation level 1) ✓ · not resolved ✗ · score 80/100');
+  });
+
+  it('nobody acknowledged: escalated to level 2 (timeline and state), the page is not acknowledged; a page after now does not count', () => {
+    const open = incident({ drill: true, status: 'triggered' });
+    const s = scoreDrill({
+      ...base,
+      incident: open,
+      timeline: [opened, pagedAt(0, 0), pagedAt(10, 1)],
+      now: at(60),
+      timedOut: true,
+      pages: [
+        { uid: 'uid-p', level: 0, status: 'sent', at: at(1) },
+        { uid: 'uid-late', level: 2, status: 'sent', at: at(61) },
+      ],
+      escalations: [{ status: 'exhausted', level: 1 }],
+    });
+    expect(s).toMatchObject({ timeToAcknowledgeSeconds: null, pageAckSeconds: null, escalationLevelReached: 2, pagedUids: ['uid-p'] });
+    expect(drillReportText(s, 'Paged')).toBe('[DRILL] Paged: not acknowledged (target 5 min) ✗ · page not acknowledged (escalation level 2) ✗ · not resolved ✗ · timed out ✗ · score 40/100');
+  });
+
+  it("a page's own acknowledgement counts when it is first; an acknowledgement before the page is 0 s; every page failed: nobody reached", () => {
+    const lateOnTimeline = incident({ drill: true, status: 'acknowledged', acknowledgedAt: at(90) });
+    const viaPage = scoreDrill({ ...base, incident: lateOnTimeline, timeline: [opened], now: at(600), pages: [{ uid: 'uid-p', level: 0, status: 'acknowledged', at: at(20), acknowledgedAt: at(50) }] });
+    expect(viaPage.pageAckSeconds).toBe(30);
+    const before = scoreDrill({ ...base, incident: incident({ drill: true, status: 'acknowledged', acknowledgedAt: at(5) }), timeline: [opened], now: at(600), pages: [{ uid: 'uid-p', level: 0, status: 'sent', at: at(8) }] });
+    expect(before.pageAckSeconds).toBe(0);
+    const failed = scoreDrill({ ...base, incident: incident({ drill: true, status: 'acknowledged', acknowledgedAt: at(40) }), timeline: [opened, pagedAt(1, 0)], now: at(600), pages: [{ uid: 'uid-p', level: 0, status: 'failed', at: at(2) }] });
+    expect(failed).toMatchObject({ pageAckSeconds: null, escalationLevelReached: 1, pagedUids: [] });
+    expect(failed.summary).toContain('nobody reached by the page (escalation level 1)');
+  });
+
+  it('never paged (no pages, not_paged): null, null, nobody, and the report says nothing of a page', () => {
+    const acked = incident({ drill: true, status: 'resolved', acknowledgedAt: at(70), resolvedAt: at(100) });
+    const s = scoreDrill({ ...base, incident: acked, timeline: [opened, ackAt(70)], now: at(600), pages: [], escalations: [{ status: 'not_paged', level: null }] });
+    expect(s).toMatchObject({ pageAckSeconds: null, escalationLevelReached: null, pagedUids: [] });
+    expect(drillReportText(s, 'Quiet')).toBe('[DRILL] Quiet: acknowledged in 1 min 10 s (target 5 min) ✓ · resolved ✓ · score 100/100');
+    const none = scoreDrill({ ...base, incident: null, timeline: [], now: at(600), timedOut: true });
+    expect(none).toMatchObject({ pageAckSeconds: null, escalationLevelReached: null, pagedUids: [] });
+  });
+});

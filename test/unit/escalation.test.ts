@@ -72,6 +72,14 @@ describe('which policy pages', () => {
     expect(pagingDecision(noDrills, { severity: 'SEV1', drill: false })).toMatchObject({ page: true });
   });
 
+  it('a drill that names participants pages (them) even when page.drills is false; an empty list or a SEV outside page.severities does not', () => {
+    const noDrills: OncallConfig = { ...config, page: { ...(config.page as NonNullable<OncallConfig['page']>), drills: false } };
+    expect(pagingDecision(noDrills, { severity: 'SEV1', drill: true }, ['uid-trainee'])).toMatchObject({ page: true, policyId: 'default' });
+    expect(pagingDecision(noDrills, { severity: 'SEV1', drill: true }, [])).toEqual({ page: false, reason: 'drills page nobody (page.drills: false)' });
+    expect(pagingDecision(noDrills, { severity: 'SEV1', drill: true }, null)).toEqual({ page: false, reason: 'drills page nobody (page.drills: false)' });
+    expect(pagingDecision(noDrills, { severity: 'SEV3', drill: true }, ['uid-trainee'])).toEqual({ page: false, reason: 'SEV3 incidents are not paged (page.severities: SEV1, SEV2)' });
+  });
+
   it('uses page.policy by default, route.escalation when a rule names a known policy, and page.policy with a warning for an unknown one', () => {
     expect(pagingDecision(config, { severity: 'SEV1', routing: { escalation: undefined } })).toMatchObject({ page: true, policyId: 'default', chosenBy: 'default', warning: null });
     expect(pagingDecision(config, { severity: 'SEV2', routing: { escalation: 'database' } })).toMatchObject({ page: true, policyId: 'database', chosenBy: 'route', warning: null });

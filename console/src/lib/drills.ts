@@ -15,7 +15,7 @@ export interface DrillDocRow {
   startedAt?: unknown;
   acknowledgedBy?: unknown;
   timedOut?: unknown;
-  score?: { score?: unknown; acknowledgedBy?: unknown; timeToAcknowledgeSeconds?: unknown; timeToMitigateSeconds?: unknown } | null;
+  score?: { score?: unknown; acknowledgedBy?: unknown; timeToAcknowledgeSeconds?: unknown; timeToMitigateSeconds?: unknown; pageAckSeconds?: unknown; escalationLevelReached?: unknown } | null;
 }
 
 const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
@@ -36,6 +36,8 @@ export function runsFromDocs(docs: readonly DrillDocRow[]): DrillRun[] {
       acknowledgedBy: text(d.score?.acknowledgedBy) ?? text(d.acknowledgedBy),
       timeToAcknowledgeSeconds: num(d.score?.timeToAcknowledgeSeconds),
       timeToMitigateSeconds: num(d.score?.timeToMitigateSeconds),
+      pageAckSeconds: num(d.score?.pageAckSeconds),
+      escalationLevelReached: num(d.score?.escalationLevelReached),
       score,
       timedOut: d.timedOut === true,
     });

@@ -223,7 +223,7 @@ function HistoryTables({ series, by, me }: { series: HistorySeries[]; by: 'servi
           {s.runs.length > 1 && (
             <p class="muted">
               Latest against the earlier runs: score {change(s.change.score, false)}, acknowledge {change(s.change.timeToAcknowledgeSeconds, true)}, mitigate{' '}
-              {change(s.change.timeToMitigateSeconds, true)}
+              {change(s.change.timeToMitigateSeconds, true)}, page acknowledged {change(s.change.pageAckSeconds, true)}
             </p>
           )}
           <table class="table" aria-label={`Drills of ${s.key}`}>
@@ -234,6 +234,8 @@ function HistoryTables({ series, by, me }: { series: HistorySeries[]; by: 'servi
                 <th>{by === 'service' ? 'Responder' : 'Service'}</th>
                 <th>Acknowledge</th>
                 <th>Mitigate</th>
+                <th title="From the first page to its acknowledgement">Page ack</th>
+                <th title="The highest escalation level that paged">Level</th>
                 <th>Score</th>
               </tr>
             </thead>
@@ -245,6 +247,8 @@ function HistoryTables({ series, by, me }: { series: HistorySeries[]; by: 'servi
                   <td>{by === 'service' ? (r.acknowledgedBy ? actorLabel(r.acknowledgedBy, me) : '-') : r.service}</td>
                   <td>{dur(r.timeToAcknowledgeSeconds)}</td>
                   <td>{dur(r.timeToMitigateSeconds)}</td>
+                  <td>{dur(r.pageAckSeconds)}</td>
+                  <td>{r.escalationLevelReached ?? '-'}</td>
                   <td>
                     {r.score}
                     {r.timedOut ? ' (timed out)' : ''}

@@ -183,3 +183,15 @@ export const firestorePaging: PagingStore = {
     await db().collection(PAGING_COLLECTIONS.handoffs).doc(id).delete();
   },
 };
+
+/** At most this many page documents are read to score a drill (a drill pages a few people, a few channels each). */
+const DRILL_PAGES_LIMIT = 200;
+
+/** Every page of an incident and the escalation state of each cycle (a drill's score reads them; bounded). */
+export async function incidentPaging(incidentId: string): Promise<{ pages: PageRecord[]; escalations: EscalationState[] }> {
+  const [pages, states] = await Promise.all([pagesCol(incidentId).limit(DRILL_PAGES_LIMIT).get(), incidentRef(incidentId).collection('paging').limit(20).get()]);
+  return {
+    pages: pages.docs.map((d) => ({ ...decode<PageRecord>(d.data()), pageId: d.id })),
+    escalations: states.docs.map((d) => decode<EscalationState>(d.data())),
+  };
+}

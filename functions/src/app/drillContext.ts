@@ -119,6 +119,8 @@ function runOf(id: string, d: StoredRun): DrillRun | null {
     acknowledgedBy: d.score.acknowledgedBy ?? d.acknowledgedBy ?? null,
     timeToAcknowledgeSeconds: d.score.timeToAcknowledgeSeconds ?? null,
     timeToMitigateSeconds: d.score.timeToMitigateSeconds ?? null,
+    pageAckSeconds: d.score.pageAckSeconds ?? null,
+    escalationLevelReached: d.score.escalationLevelReached ?? null,
     score: d.score.score,
     timedOut: d.timedOut === true,
   };

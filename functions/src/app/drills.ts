@@ -1,7 +1,9 @@
 // Use cases: drills. A drill replays a scenario's alerts through the real
 // `alerts` topic, marked with the drill id: its incidents are flagged, go to
-// the training channel, page nobody, and stay out of the insights. When the
-// drill's first incident resolves (or the time limit passes) it is scored.
+// the training channel, page only the scenario's participants (or as
+// page.drills says when it names none), and stay out of the insights. When the
+// drill's first incident resolves (or the time limit passes) it is scored,
+// with its pages (incidents/{id}/pages) and escalation (incidents/{id}/paging).
 import { randomBytes } from 'node:crypto';
 import { safeDocId } from '../domain/deploys';
 import { expandDeploy, expandScenario } from '../domain/drills/expand';
@@ -14,6 +16,7 @@ import { db } from '../adapters/firebase';
 import { log } from '../adapters/logs';
 import { publish, TOPICS } from '../adapters/pubsub';
 import { queueNotice } from '../adapters/outbox';
+import { incidentPaging } from '../adapters/pagingStore';
 import { alertsCol, checklistCol, col, timelineCol } from '../adapters/store';
 
 export interface DrillDoc {
@@ -28,21 +31,25 @@ export interface DrillDoc {
   speed: number;
   steps: number;
   published?: number;
+  /**
+   * The scenario's participants (uids): the only people its escalation pages
+   * (adapters/pagingStore.ts drillParticipants → domain/paging.ts
+   * drillPageTargets); null when the scenario names none.
+   */
+  participants: string[] | null;
 }
 
 /** Firestore holds no arrays inside arrays (Sentry's tags are pairs): the scenario is kept as JSON text. */
-type StoredDrill = Omit<DrillDoc, 'scenario'> & { scenarioJson: string };
+export type StoredDrill = Omit<DrillDoc, 'scenario'> & { scenarioJson: string };
 
 export function newDrillId(now: Date): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
   return `drill-${stamp}-${randomBytes(3).toString('hex')}`;
 }
 
-/** Records a new drill (status running) and returns its id. */
-export async function startDrill(opts: { scenario: Scenario; scenarioName: string; startedBy: string; service?: string | null; speed?: number; now?: Date }): Promise<string> {
-  const now = opts.now ?? new Date();
+/** What drills/{id} holds when a drill starts (status running): the scenario as JSON text, and its participants at the top for paging. */
+export function newDrillRecord(opts: { scenario: Scenario; scenarioName: string; startedBy: string; service?: string | null; speed?: number }, drillId: string, now: Date): StoredDrill {
   const speed = Math.max(1, opts.speed ?? 1);
-  const drillId = newDrillId(now);
   const service = opts.service?.trim() || opts.scenario.service;
   const steps = expandScenario(opts.scenario, { drillId, service, startedAt: now });
   const doc: DrillDoc = {
@@ -55,11 +62,19 @@ export async function startDrill(opts: { scenario: Scenario; scenarioName: strin
     startedBy: opts.startedBy,
     speed,
     steps: steps.length,
+    participants: opts.scenario.participants ? [...opts.scenario.participants] : null,
   };
   const { scenario, ...rest } = doc;
-  const stored: StoredDrill = { ...rest, scenarioJson: JSON.stringify(scenario) };
+  return { ...rest, scenarioJson: JSON.stringify(scenario) };
+}
+
+/** Records a new drill (status running) and returns its id. */
+export async function startDrill(opts: { scenario: Scenario; scenarioName: string; startedBy: string; service?: string | null; speed?: number; now?: Date }): Promise<string> {
+  const now = opts.now ?? new Date();
+  const drillId = newDrillId(now);
+  const stored = newDrillRecord(opts, drillId, now);
   await col.drills().doc(drillId).create(stored);
-  log.info('drill started', { event: 'drill_started', drillId, scenario: opts.scenarioName, service, steps: steps.length, speed });
+  log.info('drill started', { event: 'drill_started', drillId, scenario: opts.scenarioName, service: stored.service, steps: stored.steps, speed: stored.speed, participants: stored.participants?.length ?? null });
   return drillId;
 }
 
@@ -151,13 +166,14 @@ export async function scoreRunningDrill(drillId: string, timedOut: boolean, now:
   const drill = await readDrill(drillId);
   if (!drill || drill.status !== 'running') return false;
   const incident = await firstIncident(drillId);
-  const [checklist, timeline, postmortem] = incident
+  const [checklist, timeline, postmortem, paging] = incident
     ? await Promise.all([
         checklistCol(incident.id).get(),
         timelineCol(incident.id).orderBy('at').orderBy('seq').get(),
         col.postmortems().doc(incident.id).get(),
+        incidentPaging(incident.id),
       ])
-    : [null, null, null];
+    : [null, null, null, null];
   const score = scoreDrill({
     scenario: drill.scenario,
     incident,
@@ -167,6 +183,8 @@ export async function scoreRunningDrill(drillId: string, timedOut: boolean, now:
     startedAt: drill.startedAt,
     now,
     timedOut,
+    pages: paging?.pages ?? [],
+    escalations: paging?.escalations ?? [],
   });
   const text = drillReportText(score, drill.scenarioName);
   const ref = col.drills().doc(drillId);

@@ -80,7 +80,8 @@ export async function startPaging(before: Incident | null, after: Incident | nul
   const openedAt = cycleStart(before, after, deps.oncall);
   if (!openedAt) return 'nothing';
   const cycle = after.reopenCount;
-  const decision = pagingDecision(deps.oncall, after);
+  const participants = after.drill && after.drillId ? await deps.paging.drillParticipants(after.drillId) : null;
+  const decision = pagingDecision(deps.oncall, after, participants);
   if (!decision.page) {
     // Paging is configured but this incident does not page: say why (the console shows it).
     const newCycle = !before || before.reopenCount !== after.reopenCount;
@@ -178,7 +179,8 @@ export async function runEscalation(data: EscalationTaskData, deps: PagingDeps):
   }
   const pos = position as { level: number; round: number };
   // Lowered below the paged severities (or paging switched off) since: stop.
-  const still = pagingDecision(deps.oncall, incident);
+  const participants = incident.drill && incident.drillId ? await deps.paging.drillParticipants(incident.drillId) : null;
+  const still = pagingDecision(deps.oncall, incident, participants);
   if (!still.page && incident.status === 'triggered' && incident.reopenCount === cycle) return stop(deps, incidentId, cycle, policyId, still.reason, pos);
 
   const stepAt = new Date(Math.min(now.getTime(), input.openedAt.getTime()));
@@ -187,7 +189,6 @@ export async function runEscalation(data: EscalationTaskData, deps: PagingDeps):
   if (d.kind === 'stop') return stop(deps, incidentId, cycle, policyId, d.message, pos);
   if (d.kind === 'done') return stop(deps, incidentId, cycle, policyId, d.message, pos);
 
-  const participants = incident.drill && incident.drillId ? await deps.paging.drillParticipants(incident.drillId) : null;
   const { uids, note } = incident.drill ? drillPageTargets(d.step.uids, pos, participants) : { uids: d.step.uids, note: null };
   const names = Object.fromEntries(await deps.paging.names(uids));
   const before = pos.level > 0 ? policy.levels[pos.level - 1] : pos.round > 0 ? policy.levels[policy.levels.length - 1] : undefined;

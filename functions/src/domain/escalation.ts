@@ -31,12 +31,19 @@ export type PagingDecision =
  * Whether an incident pages anyone, and with which policy: only severities in
  * `page.severities` page; the policy is the severity rules' `route.escalation`
  * when it names a known policy, else `page.policy`. Drills page unless
- * `page.drills` is false (their messages say [DRILL]).
+ * `page.drills` is false (their messages say [DRILL]); a drill whose scenario
+ * names participants (`drillParticipants`, non-empty) pages them even then:
+ * the admin who started it named them, and drillPageTargets (paging.ts)
+ * keeps everyone else out of it.
  */
-export function pagingDecision(config: OncallConfig, incident: { severity: Severity; drill?: boolean; routing?: Pick<RoutingHints, 'escalation'> | null }): PagingDecision {
+export function pagingDecision(
+  config: OncallConfig,
+  incident: { severity: Severity; drill?: boolean; routing?: Pick<RoutingHints, 'escalation'> | null },
+  drillParticipants: readonly string[] | null = null,
+): PagingDecision {
   const page = config.page;
   if (!page) return { page: false, reason: 'paging is off: config/oncall.yaml has no page: section' };
-  if (incident.drill && !page.drills) return { page: false, reason: 'drills page nobody (page.drills: false)' };
+  if (incident.drill && !page.drills && !(drillParticipants && drillParticipants.length > 0)) return { page: false, reason: 'drills page nobody (page.drills: false)' };
   if (!page.severities.includes(incident.severity)) {
     return { page: false, reason: `${incident.severity} incidents are not paged (page.severities: ${page.severities.join(', ') || 'none'})` };
   }

@@ -144,6 +144,21 @@ describe('an escalation level', () => {
     expect(paged[1]?.message).toBe('level 2 of 2, policy default paged nobody; nobody is on call on schedule:empty; a drill pages only its participants, at the first level');
     expect(w.tasks.of(NOTIFICATION_QUEUE).map((t) => t.data.uid)).toEqual(['uid-trainee', 'uid-a']);
   });
+
+  it('with page.drills false, a drill that names participants still pages them, at every level task, and nobody else', async () => {
+    const w = pagingWorld({ ...ONCALL, page: { ...(ONCALL.page as NonNullable<typeof ONCALL.page>), drills: false } });
+    const drill = sev1({ drill: true, drillId: 'drill-1' });
+    w.store.putIncident(drill);
+    w.memory.drills.set('drill-1', ['uid-trainee']);
+    expect(await startPaging(null, drill, w.pagingDeps)).toBe('enqueued');
+    const done = await runDue(w, ESCALATION_QUEUE);
+    w.clock.advance(300);
+    await runDue(w, ESCALATION_QUEUE, done);
+    const paged = w.store.timelineOf('inc-1').filter((e) => e.type === 'paged');
+    expect(paged.map((e) => e.data.uids)).toEqual([['uid-trainee'], []]);
+    expect(w.tasks.of(NOTIFICATION_QUEUE).map((t) => t.data.uid)).toEqual(['uid-trainee']);
+    expect(await w.memory.escalation('inc-1', 0)).toMatchObject({ status: 'paging', level: 1 });
+  });
 });
 
 describe("a person's notification task", () => {

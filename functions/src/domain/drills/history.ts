@@ -1,7 +1,8 @@
 // Drill history: the scored drills of a service, or of a person (who
 // responded first), in order, so practice shows in the numbers: time to
-// acknowledge, time to mitigate and score per run, and how the latest run
-// compares with the first and with the average of the earlier ones.
+// acknowledge, time to mitigate, time from the page to its acknowledgement,
+// the escalation level reached and score per run, and how the latest run
+// compares with the average of the earlier ones.
 import { formatDuration } from '../duration';
 
 /** At most this many runs are read and shown per query (the newest). */
@@ -16,6 +17,10 @@ export interface DrillRun {
   acknowledgedBy: string | null;
   timeToAcknowledgeSeconds: number | null;
   timeToMitigateSeconds: number | null;
+  /** From the first page to its acknowledgement (score.pageAckSeconds); null = not paged, or not acknowledged. */
+  pageAckSeconds: number | null;
+  /** The highest escalation level that paged, 1-based (score.escalationLevelReached); null = never paged. */
+  escalationLevelReached: number | null;
   score: number;
   timedOut: boolean;
 }
@@ -29,7 +34,7 @@ export interface HistorySeries {
   bestScore: number;
   averageScore: number;
   /** Latest minus the average of the earlier runs (null with one run): a positive score change and negative time changes are improvements. */
-  change: { score: number | null; timeToAcknowledgeSeconds: number | null; timeToMitigateSeconds: number | null };
+  change: { score: number | null; timeToAcknowledgeSeconds: number | null; timeToMitigateSeconds: number | null; pageAckSeconds: number | null };
 }
 
 const avg = (xs: number[]) => (xs.length === 0 ? null : xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -67,6 +72,7 @@ export function drillHistory(runs: readonly DrillRun[], by: 'service' | 'person'
         score: changeOf(earlier, latest, (r) => r.score),
         timeToAcknowledgeSeconds: changeOf(earlier, latest, (r) => r.timeToAcknowledgeSeconds),
         timeToMitigateSeconds: changeOf(earlier, latest, (r) => r.timeToMitigateSeconds),
+        pageAckSeconds: changeOf(earlier, latest, (r) => r.pageAckSeconds),
       },
     });
   }
@@ -83,17 +89,19 @@ export function drillHistoryText(series: readonly HistorySeries[], by: 'service'
   const out: string[] = [];
   for (const s of series) {
     out.push(`${by === 'service' ? 'service' : 'person'} ${s.key}: ${s.runs.length} run${s.runs.length === 1 ? '' : 's'}, average score ${s.averageScore}, best ${s.bestScore}`);
-    out.push(`  ${'started (UTC)'.padEnd(17)} ${'scenario'.padEnd(36)} ${'ack'.padStart(12)} ${'mitigate'.padStart(12)} ${'score'.padStart(5)}  ${by === 'service' ? 'responder' : 'service'}`);
+    out.push(
+      `  ${'started (UTC)'.padEnd(17)} ${'scenario'.padEnd(36)} ${'ack'.padStart(12)} ${'mitigate'.padStart(12)} ${'page ack'.padStart(12)} ${'level'.padStart(5)} ${'score'.padStart(5)}  ${by === 'service' ? 'responder' : 'service'}`,
+    );
     for (const r of s.runs) {
       const who = by === 'service' ? (r.acknowledgedBy ?? '—') : r.service;
       out.push(
-        `  ${r.startedAt.toISOString().slice(0, 16).replace('T', ' ').padEnd(17)} ${r.scenarioName.slice(0, 36).padEnd(36)} ${dur(r.timeToAcknowledgeSeconds).padStart(12)} ${dur(r.timeToMitigateSeconds).padStart(12)} ${String(r.score).padStart(5)}  ${who}${r.timedOut ? ' (timed out)' : ''}`,
+        `  ${r.startedAt.toISOString().slice(0, 16).replace('T', ' ').padEnd(17)} ${r.scenarioName.slice(0, 36).padEnd(36)} ${dur(r.timeToAcknowledgeSeconds).padStart(12)} ${dur(r.timeToMitigateSeconds).padStart(12)} ${dur(r.pageAckSeconds).padStart(12)} ${(r.escalationLevelReached === null ? '—' : String(r.escalationLevelReached)).padStart(5)} ${String(r.score).padStart(5)}  ${who}${r.timedOut ? ' (timed out)' : ''}`,
       );
     }
     if (s.runs.length > 1) {
       const c = s.change;
       out.push(
-        `  latest vs the earlier runs' average: score ${signed(c.score, 'points') || '—'}, acknowledge ${signed(c.timeToAcknowledgeSeconds, 'time') || '—'}, mitigate ${signed(c.timeToMitigateSeconds, 'time') || '—'}`,
+        `  latest vs the earlier runs' average: score ${signed(c.score, 'points') || '—'}, acknowledge ${signed(c.timeToAcknowledgeSeconds, 'time') || '—'}, mitigate ${signed(c.timeToMitigateSeconds, 'time') || '—'}, page ack ${signed(c.pageAckSeconds, 'time') || '—'}`,
       );
     }
   }

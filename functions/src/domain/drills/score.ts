@@ -1,5 +1,7 @@
 // The score of a drill run: time to acknowledge against the target, runbook
-// steps done, resolution and postmortem, and the report posted in Slack.
+// steps done, resolution and postmortem, how the page went (time from the
+// first page to the acknowledgement, the escalation level reached), and the
+// report posted in Slack.
 import { formatDuration } from '../duration';
 import { clip, escapeMrkdwn } from '../slack/format';
 import { type Incident, SYSTEM, type TimelineEntry } from '../types';
@@ -13,6 +15,23 @@ export interface DrillChecklistItem {
   doneAt: Date | null;
 }
 
+/** One channel attempt of a page of the drill's incident (incidents/{id}/pages/{pageId}; levels 0-based as stored). */
+export interface DrillPage {
+  uid: string;
+  level: number;
+  status: 'sent' | 'failed' | 'acknowledged';
+  /** When the attempt ended. */
+  at: Date;
+  acknowledgedAt?: Date | null;
+}
+
+/** Where an escalation of the drill's incident stands (incidents/{id}/paging/c{cycle}; level 0-based as stored). */
+export interface DrillEscalation {
+  status: 'not_paged' | 'paging' | 'stopped' | 'exhausted';
+  /** The last level that paged ('paging', 'exhausted'); for 'stopped', the level that stopped before paging. */
+  level: number | null;
+}
+
 export interface ScoreInput {
   scenario: Scenario;
   /** The drill's incident (its first one), or null if none was opened. */
@@ -23,6 +42,10 @@ export interface ScoreInput {
   startedAt: Date;
   now: Date;
   timedOut: boolean;
+  /** The pages of the drill's incident (none when it paged nobody, or before on-call). */
+  pages?: readonly DrillPage[];
+  /** Its escalation states, one per cycle. */
+  escalations?: readonly DrillEscalation[];
 }
 
 export interface DrillScore {
@@ -39,7 +62,22 @@ export interface DrillScore {
   postmortemStarted: boolean;
   resolved: boolean;
   timedOut: boolean;
-  /** 0-100, see SCORE_WEIGHTS. */
+  /**
+   * From the first page sent (a page document sent or acknowledged) to the
+   * acknowledgement (the first response, from any channel, or a page's own
+   * acknowledgement, whichever is first; 0 if it came before the page);
+   * null = nobody was paged, or nobody acknowledged.
+   */
+  pageAckSeconds: number | null;
+  /**
+   * The highest escalation level that paged, 1-based as the timeline and
+   * config/oncall.yaml count them ("level 1 of 2"): from the pages, the
+   * `paged` timeline entries and the escalation state; null = never paged.
+   */
+  escalationLevelReached: number | null;
+  /** Who was paged (a page sent or acknowledged), in the order first paged. */
+  pagedUids: string[];
+  /** 0-100, see SCORE_WEIGHTS (the page fields do not change it: runs before and after on-call stay comparable). */
   score: number;
   summary: string;
   timeline: { at: Date; offsetSeconds: number; type: string; actor: string; message: string }[];
@@ -80,6 +118,33 @@ function firstByPerson(timeline: readonly TimelineEntry[], states: readonly stri
   return best;
 }
 
+/** How the page went: see DrillScore.pageAckSeconds, escalationLevelReached and pagedUids. */
+export function pageOutcome(input: Pick<ScoreInput, 'pages' | 'escalations' | 'timeline' | 'now'>, response: Date | null): Pick<DrillScore, 'pageAckSeconds' | 'escalationLevelReached' | 'pagedUids'> {
+  const upTo = (d: Date | null | undefined): d is Date => d instanceof Date && d.getTime() <= input.now.getTime();
+  const pages = (input.pages ?? []).filter((p) => upTo(p.at));
+  const sent = pages.filter((p) => p.status === 'sent' || p.status === 'acknowledged').sort((a, b) => a.at.getTime() - b.at.getTime());
+  const levels: number[] = pages.map((p) => p.level);
+  for (const e of input.timeline) if (e.type === 'paged' && upTo(e.at) && typeof e.data.level === 'number') levels.push(e.data.level);
+  for (const s of input.escalations ?? []) if ((s.status === 'paging' || s.status === 'exhausted') && typeof s.level === 'number') levels.push(s.level);
+  const reached = levels.filter((l) => Number.isInteger(l) && l >= 0);
+  const firstPage = sent[0]?.at ?? null;
+  const acks = [response, ...pages.map((p) => p.acknowledgedAt)].filter(upTo).map((d) => d.getTime());
+  const ackAt = acks.length > 0 ? Math.min(...acks) : null;
+  return {
+    pageAckSeconds: firstPage && ackAt !== null ? Math.round(Math.max(0, ackAt - firstPage.getTime()) / 1000) : null,
+    escalationLevelReached: reached.length > 0 ? Math.max(...reached) + 1 : null,
+    pagedUids: [...new Set(sent.map((p) => p.uid))],
+  };
+}
+
+/** The page part of the summary and the report, or null when nothing paged. */
+function pageWords(s: Pick<DrillScore, 'pageAckSeconds' | 'escalationLevelReached' | 'pagedUids'>): string | null {
+  if (s.escalationLevelReached === null && s.pagedUids.length === 0) return null;
+  const level = s.escalationLevelReached === null ? '' : ` (escalation level ${s.escalationLevelReached})`;
+  if (s.pagedUids.length === 0) return `nobody reached by the page${level}`;
+  return s.pageAckSeconds === null ? `page not acknowledged${level}` : `page acknowledged in ${formatDuration(s.pageAckSeconds)}${level}`;
+}
+
 export function scoreDrill(input: ScoreInput): DrillScore {
   const { scenario, incident, now } = input;
   const target = scenario.expect.acknowledgeWithinSeconds;
@@ -110,11 +175,14 @@ export function scoreDrill(input: ScoreInput): DrillScore {
   const score = Math.max(0, Math.min(100, Math.round(ackPart + runbookPart + resolvePart + postmortemPart)));
 
   const timeToAcknowledgeSeconds = rawTta === null ? null : Math.round(rawTta);
+  const page = pageOutcome(input, incident ? response : null);
   const parts: string[] = [
     timeToAcknowledgeSeconds === null
       ? `not acknowledged (target ${formatDuration(target)})`
       : `acknowledged in ${formatDuration(timeToAcknowledgeSeconds)} (target ${formatDuration(target)})${acknowledgedInTime ? '' : ', late'}`,
   ];
+  const paged = pageWords(page);
+  if (paged) parts.push(paged);
   if (expected.length > 0) parts.push(`${done.length} of ${expected.length} runbook steps done`);
   parts.push(resolved ? 'resolved' : 'not resolved');
   if (postmortemExpected || input.postmortemStarted) parts.push(input.postmortemStarted ? 'postmortem started' : 'no postmortem started');
@@ -144,6 +212,7 @@ export function scoreDrill(input: ScoreInput): DrillScore {
     postmortemStarted: input.postmortemStarted,
     resolved,
     timedOut: input.timedOut,
+    ...page,
     score,
     summary,
     timeline,
@@ -152,7 +221,7 @@ export function scoreDrill(input: ScoreInput): DrillScore {
 
 /**
  * One line for Slack, e.g.
- * `[DRILL] Bad deploy: acknowledged in 3 min 10 s (target 5 min) ✓ · runbook 2/3 ✗ (missing: Roll back) · resolved ✓ · postmortem started ✓ · score 80/100`
+ * `[DRILL] Bad deploy: acknowledged in 3 min 10 s (target 5 min) ✓ · page acknowledged in 40 s (escalation level 1) ✓ · runbook 2/3 ✗ (missing: Roll back) · resolved ✓ · postmortem started ✓ · score 80/100`
  */
 export function drillReportText(score: DrillScore, scenarioName: string): string {
   const ok = (b: boolean) => (b ? '✓' : '✗');
@@ -162,6 +231,9 @@ export function drillReportText(score: DrillScore, scenarioName: string): string
       ? `not acknowledged (target ${target}) ✗`
       : `acknowledged in ${formatDuration(score.timeToAcknowledgeSeconds)} (target ${target}) ${ok(score.acknowledgedInTime)}`,
   ];
+  // Stored scores from before paging have no page fields.
+  const paged = pageWords({ pageAckSeconds: score.pageAckSeconds ?? null, escalationLevelReached: score.escalationLevelReached ?? null, pagedUids: score.pagedUids ?? [] });
+  if (paged) parts.push(`${paged} ${ok(score.pageAckSeconds !== null && score.pageAckSeconds !== undefined)}`);
   const rb = score.runbookSteps;
   if (rb.expected.length > 0) {
     const shown = rb.missing.slice(0, 3).map((m) => clip(m, 60));
