@@ -247,6 +247,12 @@ async function alertToFirstPage() {
   const now = Date.now();
   const override = db.collection('oncallOverrides').doc(`bench-${tag}`);
   await override.set({ schedule, uid, start: new Date(now - 60_000), end: new Date(now + 15 * 60_000), createdBy: 'bench', createdAt: new Date(now), reason: 'npm run bench: the paging probes' });
+  // The Functions emulator runs Firestore-triggered functions one at a time, in
+  // order: a trigger of the bench's own writes (this override, a probe's
+  // acknowledgement) still running, or cold, would hold up the next probe's
+  // onIncidentWritten. So the set-up settles first, and each acknowledgement
+  // is applied before the next probe.
+  await quiet('after the paging set-up', { timeoutMs: 60_000 });
   const incidents = [];
   /** One probe: the milliseconds from its POST to its SMS. */
   async function probe(name) {
@@ -259,10 +265,12 @@ async function alertToFirstPage() {
     if (!incident) throw new Error(`bench: ${service} was paged but has no incident`);
     incidents.push(incident.id);
     await incident.ref.collection('updates').add({ action: 'acknowledge', requestedBy: uid, via: 'console', message: 'bench: paging probe' });
+    await until(async () => (await incident.ref.get()).get('status') === 'acknowledged', `the acknowledgement of ${service}`, 60_000);
     return sms.at - t0;
   }
   log('alert → first page: a warm-up probe');
   await probe('warm');
+  await quiet('after the paging warm-up', { timeoutMs: 60_000 });
   log(`alert → first page: ${pagingProbes} sequential SEV1 probes, SMS to ${phone} (override on ${schedule})`);
   const ms = [];
   for (let i = 0; i < pagingProbes; i++) ms.push(await probe(`p${String(i).padStart(3, '0')}`)); // equal lengths: no title is a prefix of another
@@ -281,7 +289,8 @@ async function alertToFirstPage() {
     how:
       `${ms.length} generic SEV1 alerts (severity critical), one after the other after 1 warm-up, each for a new service (its own incident), POSTed to /alertWebhook/generic and timed from the POST until the loopback Twilio server (TWILIO_API_URL) recorded an accepted SMS naming the incident; ` +
       `the person on call (an override on schedule ${schedule}, the first level of policy ${policyId}) has one notification step, SMS at 0 min. The path: webhook → incident → onIncidentWritten → escalateIncident task → pageResponder task → Twilio. ` +
-      `Each probe incident was then acknowledged (console) and the phase ended when every probe's escalation had stopped and the functions were quiet; ${onlyPaging ? 'with --only paging it ran alone' : "it ran after the storm's window had closed and before the ramp, on services of its own"}. ` +
+      'The set-up (user, override) and the warm-up settled (functions quiet) before the first probe, and each probe incident was acknowledged (console), the acknowledgement applied, before the next: the Functions emulator runs Firestore triggers one at a time, so a trigger of the bench\'s own writes would otherwise hold up the next probe. ' +
+      `Earlier probes' level-2 tasks (at 10 s, finding them acknowledged) run during later probes. The phase ended when every probe's escalation had stopped and the functions were quiet; ${onlyPaging ? 'with --only paging it ran alone' : "it ran after the storm's window had closed and before the ramp, on services of its own"}. ` +
       `Min ${Math.round(Math.min(...ms))} ms, max ${Math.round(Math.max(...ms))} ms`,
   };
 }
