@@ -8,7 +8,7 @@
 //   --ramp R1,R2,...       capacity ramp rates in messages/s (default 10,14,18,22,26,30,34,40,48)
 //   --ramp-messages N      messages per ramp step (default 240: 200 distinct alerts + 40 repeats)
 //   --no-proxy             functions talk to Firestore directly: no read/write counts (to see what the measuring costs)
-//   --only paging          the pipeline suite with the paging probes alone (alertToFirstPageMsP50/P95; no storm, floor or ramp): about 2 minutes
+//   --only paging          the pipeline suite with the paging probes alone (alertToFirstPageMsP50/P95; no storm, floor or ramp): about 3.5 minutes with the micro-benchmarks
 import './lib/node22.mjs';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
