@@ -8,6 +8,7 @@
 //   --ramp R1,R2,...       capacity ramp rates in messages/s (default 10,14,18,22,26,30,34,40,48)
 //   --ramp-messages N      messages per ramp step (default 240: 200 distinct alerts + 40 repeats)
 //   --no-proxy             functions talk to Firestore directly: no read/write counts (to see what the measuring costs)
+//   --only paging          the pipeline suite with the paging probes alone (alertToFirstPageMsP50/P95; no storm, floor or ramp): about 3.5 minutes with the micro-benchmarks
 import './lib/node22.mjs';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,7 +27,7 @@ import { percentile, STORM_MESSAGES, warmWorkers } from './lib/storm.mjs';
 import { taskTimerFor } from './lib/suite.mjs';
 
 const args = process.argv.slice(2);
-const KNOWN = new Set(['--rate', '--quick', '--port-offset', '--floor-port-offset', '--ramp', '--ramp-messages', '--no-proxy']);
+const KNOWN = new Set(['--rate', '--quick', '--port-offset', '--floor-port-offset', '--ramp', '--ramp-messages', '--no-proxy', '--only']);
 for (const a of args) {
   if (a.startsWith('--') && !KNOWN.has(a)) {
     console.error(`bench: unknown option ${a}; options are ${[...KNOWN].join(', ')}`);
@@ -61,6 +62,18 @@ if (ramp.some((r) => !(r > 0))) {
   process.exit(2);
 }
 const rampMessages = intOpt('--ramp-messages', 240, 12);
+const only = opt('--only', null);
+if (only !== null && only !== 'paging') {
+  console.error(`bench: --only takes "paging", not "${only}"`);
+  process.exit(2);
+}
+const onlyPaging = only === 'paging';
+if (onlyPaging && quick) {
+  console.error('bench: --only paging runs an emulator phase; --quick skips them');
+  process.exit(2);
+}
+/** How many SEV1 paging probes the pipeline phase times (alertToFirstPageMs). */
+const PAGING_PROBES = 20;
 const require = createRequire(import.meta.url);
 const started = Date.now();
 const notes = [];
@@ -141,17 +154,24 @@ const testConfig = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/support/test
 
 if (!quick) {
   const setup = emulatorEnvironmentOr();
-  // The loopback Slack server of the tests (TypeScript), transpiled for this process.
+  // The loopback Slack and Twilio servers of the tests (TypeScript), transpiled for this process.
   const ts = require('typescript');
   const tools = path.join(CACHE, 'bench-tools');
   fs.mkdirSync(tools, { recursive: true });
-  const slackJs = path.join(tools, 'slackServer.mjs');
-  const source = fs.readFileSync(path.join(ROOT, 'test/support/slackServer.ts'), 'utf8');
-  fs.writeFileSync(slackJs, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
-  const { FakeSlack } = await import(pathToFileURL(slackJs).href);
+  const loopback = async (name) => {
+    const js = path.join(tools, `${name}.mjs`);
+    const source = fs.readFileSync(path.join(ROOT, `test/support/${name}.ts`), 'utf8');
+    fs.writeFileSync(js, ts.transpileModule(source, { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText);
+    return import(pathToFileURL(js).href);
+  };
+  const { FakeSlack } = await loopback('slackServer');
   const slack = new FakeSlack();
   const slackPort = await slack.listen(await freePort());
   const slackUrl = `http://127.0.0.1:${slackPort}`;
+  // The functions' TWILIO_API_URL: it checks the account SID and auth token of the test secrets, and records every SMS with its arrival time.
+  const { FakeTwilio } = await loopback('twilioServer');
+  const twilio = new FakeTwilio(testConfig.secrets.TWILIO_ACCOUNT_SID, testConfig.secrets.TWILIO_AUTH_TOKEN);
+  const twilioUrl = `http://127.0.0.1:${await twilio.listen(await freePort())}`;
   const base = JSON.parse(fs.readFileSync(path.join(ROOT, 'firebase.json'), 'utf8'));
   const port = (name, offset) => base.emulators[name].port + offset;
 
@@ -254,10 +274,11 @@ if (!quick) {
   const pipelineOut = path.join(tools, 'pipeline.json');
   fs.rmSync(pipelineOut, { force: true });
   const functionNames = Object.keys(lib('index.js'));
-  say(`\n▶ pipeline on the emulators (ports +${portOffset}; storm at ${rate} msg/s; ramp ${ramp.join(', ')} msg/s)`);
+  say(`\n▶ pipeline on the emulators (ports +${portOffset}; ${onlyPaging ? `--only paging: ${PAGING_PROBES} paging probes` : `storm at ${rate} msg/s; ${PAGING_PROBES} paging probes; ramp ${ramp.join(', ')} msg/s`})`);
   const pipeline = await measuredSuite({
     name: 'pipeline',
-    makeConfig: (offset) => isolatedProject('bench', { params: { ...testConfig.params, SLACK_API_URL: `${slackUrl}/api/` }, secrets: testConfig.secrets, portOffset: offset, configOverlay: TEST_CONFIG_OVERLAY }),
+    makeConfig: (offset) =>
+      isolatedProject('bench', { params: { ...testConfig.params, SLACK_API_URL: `${slackUrl}/api/`, TWILIO_API_URL: twilioUrl }, secrets: testConfig.secrets, portOffset: offset, configOverlay: TEST_CONFIG_OVERLAY }),
     projectId: testConfig.projectId,
     only: 'firestore,pubsub,functions,auth,tasks',
     callers: functionNames,
@@ -271,6 +292,9 @@ if (!quick) {
         pipelineOut,
         JSON.stringify({
           slackUrl,
+          twilioUrl,
+          pagingProbes: PAGING_PROBES,
+          only,
           token: testConfig.secrets.ALERT_WEBHOOK_TOKEN,
           rate,
           functionsUrl: `http://127.0.0.1:${port('functions', offset)}/${testConfig.projectId}/us-central1`,
@@ -281,6 +305,7 @@ if (!quick) {
       ]),
   });
   await slack.close();
+  await twilio.close();
   if (pipeline.code !== 0 || !fs.existsSync(pipelineOut)) {
     console.error(`bench: the pipeline phase failed (see above; the emulators' output is in ${pipeline.logFile})`);
     process.exit(1);
@@ -289,121 +314,124 @@ if (!quick) {
   Object.assign(figures, p.figures);
   notes.push(...p.notes);
   notes.push('Firestore proxy: checked before the pipeline phase against the emulator with known operations (5 writes of which 1 delete, 1 failed commit, 7 document reads, 1 missing document, 1 empty query): counted exactly.');
-  notes.push('alertToIncidentMsP50/P95: 50 sequential generic alerts POSTed to /alertWebhook/generic after a warm-up, each timed from the POST until a Firestore snapshot listener (onSnapshot on incidents where service == X) sees the incident.');
-  notes.push(
-    `stormAlertsPerSecond: ${STORM_MESSAGES} Alertmanager messages (1,000 distinct alerts + 200 repeats, one group) published to the alerts topic at a steady ${rate}/s after warming ${warmWorkers(rate)} onAlertPublished workers (max(6, rate), at most 24: the emulator starts a worker process per concurrent event, and one started mid-storm is a cold start); messages / seconds from the first publish until alertCount is 1,000 and the alerts' occurrences sum to 1,200.`,
-  );
-  notes.push('stormIncidentDocWritesPerSecond: distinct update times of the incident document seen by a snapshot listener during the storm, divided by the storm seconds (peak: most writes within any 1 s).');
-  notes.push('stormSlackCalls: calls to the loopback Slack server that name the storm incident (its service, or its channel), counted by that server.');
-
-  // Reads, writes and invocations: the storm, and one alert that opens an incident.
-  const storm = costPer(pipeline, p.windows.storm, p.windows.baselineBeforeStorm, p.windows.storm.messages);
-  const fresh = costPer(pipeline, p.windows.newIncident, p.windows.baselineBeforeProbes, p.windows.newIncident.length);
-  figures.firestoreWritesPerStormAlert = r3(storm.per.writes);
-  figures.firestoreReadsPerStormAlert = r3(storm.per.reads);
-  figures.firestoreBilledReadsPerStormAlert = r3(storm.per.billedReads);
-  figures.functionInvocationsPerStormAlert = r3(storm.per.invocations);
-  figures.firestoreWritesPerNewIncidentAlert = r3(fresh.per.writes);
-  figures.firestoreReadsPerNewIncidentAlert = r3(fresh.per.reads);
-  figures.functionInvocationsPerNewIncidentAlert = r3(fresh.per.invocations);
-  const stormSeconds = ((p.windows.storm.to - p.windows.storm.from) / 1000).toFixed(1);
-  const baselineText = (c) => (c.baseline ? `a ${(c.baseline.ms / 1000).toFixed(0)} s quiet baseline just before (${c.baseline.invocations.total} executions, ${c.baseline.firestore.rpcs} RPCs) subtracted at its rate` : 'no baseline');
-  notes.push(
-    'firestoreWritesPerStormAlert / firestoreReadsPerStormAlert: counted by a gRPC proxy between the functions and the Firestore emulator (scripts/lib/firestoreProxy.mjs; each function worker is pointed at its own proxy port by a --require preload, the code under test is unchanged), ' +
-      'which decodes the Firestore protos: writes = the writes of each Commit/BatchWrite that succeeded (deletes included); reads = documents returned by BatchGetDocuments (found), RunQuery and Listen, and for RunAggregationQuery count() max(1, ceil(n/1000)) per result (billed per up to 1,000 index entries); ' +
-      'firestoreBilledReadsPerStormAlert adds what Firestore also bills: 1 read per query that returns nothing and per missing document of a get. ' +
-      `Window: from the storm's first publish until the functions were quiet after it settled (${stormSeconds} s; roll-ups and notifications included), ${baselineText(storm)}, divided by the ${p.windows.storm.messages} messages it handled${p.windows.storm.messages < STORM_MESSAGES ? ` (of ${STORM_MESSAGES} published)` : ''}. The bench's own polling reads the emulator directly and is not counted.`,
-  );
-  notes.push(
-    'functionInvocationsPerStormAlert: "Beginning execution of" lines of the Functions emulator (its stdout, stamped on arrival) in the same window, less the baseline, per storm message. The storm enters by the alerts topic (as a Cloud Monitoring Pub/Sub channel does), so it runs no alertWebhook; an alert that comes by webhook costs that 1 execution more (see the new-incident figures).',
-  );
-  notes.push(`Per storm alert, by function, RPC and collection (w = writes, r = reads):\n      ${breakdownLines(storm.per).join('\n      ')}`);
-  notes.push(
-    `firestoreWritesPerNewIncidentAlert / firestoreReadsPerNewIncidentAlert / functionInvocationsPerNewIncidentAlert: ${fresh.windows} generic alerts for new services, each POSTed to /alertWebhook alone once the functions were quiet, counted from the POST until they were quiet again (everything the new incident set going), ${baselineText(fresh)}; mean per alert:\n      ${breakdownLines(fresh.per).join('\n      ')}`,
-  );
-
-  // The cost line.
-  const cost = costOf(storm.per);
-  figures.costPerMillionStormAlertsUsd = cost.totalUsd;
-  figures.firestoreCostPerMillionStormAlertsUsd = cost.firestoreUsd;
-  figures.functionsCostPerMillionStormAlertsUsd = cost.functionsUsd;
-  if (!useProxy) {
-    for (const k of Object.keys(figures)) if (/^firestore|^costPer/.test(k)) figures[k] = null;
-    notes.push('--no-proxy: the functions talked to the Firestore emulator directly, so no reads or writes were counted (null), and no cost line.');
-  }
-  const million = (n) => `${(n / 1e6).toFixed(2)} M`;
-  notes.push(
-    `costPerMillionStormAlertsUsd: 1 million alerts in storms like this one = ${million(cost.reads)} billed reads, ${million(cost.writes)} writes, ${million(cost.deletes)} deletes, ${million(cost.invocations)} invocations → ` +
-      `Firestore $${cost.firestoreUsd} + Cloud Run functions invocations $${cost.functionsUsd} = $${cost.totalUsd}. ` +
-      `Prices (list, USD, free tiers excluded, read ${PRICES.seen}): ${PRICES.firestore.edition} $${PRICES.firestore.readsPer100k} per 100k reads, $${PRICES.firestore.writesPer100k} per 100k writes, $${PRICES.firestore.deletesPer100k} per 100k deletes (${PRICES.firestore.source}; free tier ${PRICES.firestore.freeTier}); ` +
-      `${PRICES.functions.product} $${PRICES.functions.invocationsPerMillion} per million (${PRICES.functions.source}; free tier ${PRICES.functions.freeTier}). Not included: CPU/memory time, Cloud Tasks operations, Pub/Sub, network.`,
-  );
   notes.push(`alertToFirstPageMsP50/P95: ${p.paging}.`);
+  if (onlyPaging) notes.push('--only paging: the pipeline phase ran the proxy check and the paging probes alone; no storm, floor or ramp figures.');
+  if (!onlyPaging) {
+    notes.push('alertToIncidentMsP50/P95: 50 sequential generic alerts POSTed to /alertWebhook/generic after a warm-up, each timed from the POST until a Firestore snapshot listener (onSnapshot on incidents where service == X) sees the incident.');
+    notes.push(
+      `stormAlertsPerSecond: ${STORM_MESSAGES} Alertmanager messages (1,000 distinct alerts + 200 repeats, one group) published to the alerts topic at a steady ${rate}/s after warming ${warmWorkers(rate)} onAlertPublished workers (max(6, rate), at most 24: the emulator starts a worker process per concurrent event, and one started mid-storm is a cold start); messages / seconds from the first publish until alertCount is 1,000 and the alerts' occurrences sum to 1,200.`,
+    );
+    notes.push('stormIncidentDocWritesPerSecond: distinct update times of the incident document seen by a snapshot listener during the storm, divided by the storm seconds (peak: most writes within any 1 s).');
+    notes.push('stormSlackCalls: calls to the loopback Slack server that name the storm incident (its service, or its channel), counted by that server.');
 
-  // --- 4. the floor: a bare function, same messages, its own emulator run ---
-  const floorOut = path.join(tools, 'floor.json');
-  fs.rmSync(floorOut, { force: true });
-  const floorDir = path.join(CACHE, 'bench-floor');
-  const floorConfig = (offset) =>
-    isolatedProject('bench-floor', {
-      firebaseJson: { functions: [{ source: path.relative(floorDir, path.join(ROOT, 'bench/floor')), codebase: 'floor', runtime: base.functions[0].runtime }], emulators: structuredClone(base.emulators) },
-      portOffset: offset,
-    });
-  say(`\n▶ the floor: a bare function writing one document per message, same messages, same rate, same ramp (ports +${floorPortOffset})`);
-  const floor = await measuredSuite({
-    name: 'floor',
-    makeConfig: floorConfig,
-    projectId: 'demo-incidents-floor',
-    only: 'firestore,pubsub,functions',
-    callers: ['floor'],
-    offset: floorPortOffset,
-    script: () => shellJoin([process.execPath, path.join(ROOT, 'scripts/lib/bench-floor.mjs'), floorOut, JSON.stringify({ rate, ramp, rampMessages })]),
-  });
-  if (floor.code !== 0 || !fs.existsSync(floorOut)) {
-    console.error(`bench: the floor phase failed (see above; the emulators' output is in ${floor.logFile})`);
-    process.exit(1);
-  }
-  const f = JSON.parse(fs.readFileSync(floorOut, 'utf8'));
-  Object.assign(figures, f.figures);
-  notes.push(...f.notes);
-  figures.stormToFloorRatio = Number((figures.stormAlertsPerSecond / figures.floorAlertsPerSecond).toFixed(2));
-  notes.push(`floorAlertsPerSecond: the same 1,200 messages at the same rate, handled by bench/floor (one Firestore write per message) in a separate emulator run with the same warm-up (${warmWorkers(rate)} workers); messages handled / seconds until the count stops growing.`);
-  const floorCost = costPer(floor, f.windows.storm, null, STORM_MESSAGES);
-  figures.floorFirestoreWritesPerAlert = useProxy ? r3(floorCost.per.writes) : null;
-  figures.floorFunctionInvocationsPerAlert = r3(floorCost.per.invocations);
-  notes.push(`floorFirestoreWritesPerAlert / floorFunctionInvocationsPerAlert: the floor's storm counted the same way (proxy and emulator log): ${breakdownLines(floorCost.per).join('; ')}.`);
+    // Reads, writes and invocations: the storm, and one alert that opens an incident.
+    const storm = costPer(pipeline, p.windows.storm, p.windows.baselineBeforeStorm, p.windows.storm.messages);
+    const fresh = costPer(pipeline, p.windows.newIncident, p.windows.baselineBeforeProbes, p.windows.newIncident.length);
+    figures.firestoreWritesPerStormAlert = r3(storm.per.writes);
+    figures.firestoreReadsPerStormAlert = r3(storm.per.reads);
+    figures.firestoreBilledReadsPerStormAlert = r3(storm.per.billedReads);
+    figures.functionInvocationsPerStormAlert = r3(storm.per.invocations);
+    figures.firestoreWritesPerNewIncidentAlert = r3(fresh.per.writes);
+    figures.firestoreReadsPerNewIncidentAlert = r3(fresh.per.reads);
+    figures.functionInvocationsPerNewIncidentAlert = r3(fresh.per.invocations);
+    const stormSeconds = ((p.windows.storm.to - p.windows.storm.from) / 1000).toFixed(1);
+    const baselineText = (c) => (c.baseline ? `a ${(c.baseline.ms / 1000).toFixed(0)} s quiet baseline just before (${c.baseline.invocations.total} executions, ${c.baseline.firestore.rpcs} RPCs) subtracted at its rate` : 'no baseline');
+    notes.push(
+      'firestoreWritesPerStormAlert / firestoreReadsPerStormAlert: counted by a gRPC proxy between the functions and the Firestore emulator (scripts/lib/firestoreProxy.mjs; each function worker is pointed at its own proxy port by a --require preload, the code under test is unchanged), ' +
+        'which decodes the Firestore protos: writes = the writes of each Commit/BatchWrite that succeeded (deletes included); reads = documents returned by BatchGetDocuments (found), RunQuery and Listen, and for RunAggregationQuery count() max(1, ceil(n/1000)) per result (billed per up to 1,000 index entries); ' +
+        'firestoreBilledReadsPerStormAlert adds what Firestore also bills: 1 read per query that returns nothing and per missing document of a get. ' +
+        `Window: from the storm's first publish until the functions were quiet after it settled (${stormSeconds} s; roll-ups and notifications included), ${baselineText(storm)}, divided by the ${p.windows.storm.messages} messages it handled${p.windows.storm.messages < STORM_MESSAGES ? ` (of ${STORM_MESSAGES} published)` : ''}. The bench's own polling reads the emulator directly and is not counted.`,
+    );
+    notes.push(
+      'functionInvocationsPerStormAlert: "Beginning execution of" lines of the Functions emulator (its stdout, stamped on arrival) in the same window, less the baseline, per storm message. The storm enters by the alerts topic (as a Cloud Monitoring Pub/Sub channel does), so it runs no alertWebhook; an alert that comes by webhook costs that 1 execution more (see the new-incident figures).',
+    );
+    notes.push(`Per storm alert, by function, RPC and collection (w = writes, r = reads):\n      ${breakdownLines(storm.per).join('\n      ')}`);
+    notes.push(
+      `firestoreWritesPerNewIncidentAlert / firestoreReadsPerNewIncidentAlert / functionInvocationsPerNewIncidentAlert: ${fresh.windows} generic alerts for new services, each POSTed to /alertWebhook alone once the functions were quiet, counted from the POST until they were quiet again (everything the new incident set going), ${baselineText(fresh)}; mean per alert:\n      ${breakdownLines(fresh.per).join('\n      ')}`,
+    );
 
-  // --- 5. capacity: the ramp of both ----------------------------------------
-  const capacity = (steps) => {
-    let best = null;
-    for (const s of steps) {
-      if (!s.pass) break;
-      best = s.rate;
+    // The cost line.
+    const cost = costOf(storm.per);
+    figures.costPerMillionStormAlertsUsd = cost.totalUsd;
+    figures.firestoreCostPerMillionStormAlertsUsd = cost.firestoreUsd;
+    figures.functionsCostPerMillionStormAlertsUsd = cost.functionsUsd;
+    if (!useProxy) {
+      for (const k of Object.keys(figures)) if (/^firestore|^costPer/.test(k)) figures[k] = null;
+      notes.push('--no-proxy: the functions talked to the Firestore emulator directly, so no reads or writes were counted (null), and no cost line.');
     }
-    return best;
-  };
-  figures.capacityAlertsPerSecond = capacity(p.ramp);
-  figures.floorCapacityAlertsPerSecond = capacity(f.ramp);
-  const allPassed = (steps) => steps.length === ramp.length && steps.every((s) => s.pass);
-  figures.capacityIsLowerBound = allPassed(p.ramp);
-  figures.floorCapacityIsLowerBound = allPassed(f.ramp);
-  figures.floorToPipelineCapacityRatio =
-    figures.capacityAlertsPerSecond && figures.floorCapacityAlertsPerSecond ? Number((figures.floorCapacityAlertsPerSecond / figures.capacityAlertsPerSecond).toFixed(2)) : null;
-  const attemptText = (s) =>
-    `${s.lagSeconds === null ? `${s.unhandledMessages} of ${s.messages} messages not handled when progress stopped for 10 s` : `settled ${s.lagSeconds} s after the last message`}${s.handledPerSecond ? `, ${s.handledPerSecond}/s` : ''}`;
-  const stepText = (s) => `${s.rate}/s ${s.pass ? 'pass' : 'FAIL'} (${s.firstTry ? `first try failed: ${attemptText(s.firstTry)}; second try: ` : ''}${attemptText(s)})`;
-  const topped = (steps) => (allPassed(steps) ? ` (every step passed: at least ${ramp.at(-1)}/s)` : '');
-  notes.push(
-    `capacityAlertsPerSecond / floorCapacityAlertsPerSecond: a ramp of short storms, each ${rampMessages} messages (${rampMessages - Math.floor((rampMessages + 1) / 6)} distinct alerts + every 6th a repeat) for a fresh service, published at ${ramp.join(', ')} msg/s after warming max(6, rate) workers (at most 24; again only when a step needs more than were warmed, or after a failed step) and waiting for the functions to go quiet; ` +
-      'a step passes when nothing is lost and the counts settle within 5 s of the last message (pipeline: the incident\'s alertCount and the alerts\' occurrences; floor: its documents); a step that fails is run once more on a fresh service, and the figure is the highest rate before a step that fails twice, which ends the ramp. ' +
-      `With ${rampMessages} messages a step at r/s passes when the system drains at least ${rampMessages}·r/(${rampMessages} + 5·r) msg/s, so it measures a sustained rate only within that margin. ` +
-      `Pipeline: ${p.ramp.map(stepText).join('; ')}${topped(p.ramp)}. Floor: ${f.ramp.map(stepText).join('; ')}${topped(f.ramp)}.`,
-  );
-  fs.writeFileSync(
-    path.join(tools, 'cost-breakdown.json'),
-    JSON.stringify({ stormAlert: breakdownFigure(storm.per), newIncidentAlert: breakdownFigure(fresh.per), floorAlert: breakdownFigure(floorCost.per), ramp: { pipeline: p.ramp, floor: f.ramp } }, null, 2),
-  );
-  notes.push(`The breakdowns as JSON: ${path.relative(ROOT, path.join(tools, 'cost-breakdown.json'))}; the emulators' output, each line stamped: ${path.relative(ROOT, pipeline.logFile)}, ${path.relative(ROOT, floor.logFile)}.`);
+    const million = (n) => `${(n / 1e6).toFixed(2)} M`;
+    notes.push(
+      `costPerMillionStormAlertsUsd: 1 million alerts in storms like this one = ${million(cost.reads)} billed reads, ${million(cost.writes)} writes, ${million(cost.deletes)} deletes, ${million(cost.invocations)} invocations → ` +
+        `Firestore $${cost.firestoreUsd} + Cloud Run functions invocations $${cost.functionsUsd} = $${cost.totalUsd}. ` +
+        `Prices (list, USD, free tiers excluded, read ${PRICES.seen}): ${PRICES.firestore.edition} $${PRICES.firestore.readsPer100k} per 100k reads, $${PRICES.firestore.writesPer100k} per 100k writes, $${PRICES.firestore.deletesPer100k} per 100k deletes (${PRICES.firestore.source}; free tier ${PRICES.firestore.freeTier}); ` +
+        `${PRICES.functions.product} $${PRICES.functions.invocationsPerMillion} per million (${PRICES.functions.source}; free tier ${PRICES.functions.freeTier}). Not included: CPU/memory time, Cloud Tasks operations, Pub/Sub, network.`,
+    );
+
+    // --- 4. the floor: a bare function, same messages, its own emulator run ---
+    const floorOut = path.join(tools, 'floor.json');
+    fs.rmSync(floorOut, { force: true });
+    const floorDir = path.join(CACHE, 'bench-floor');
+    const floorConfig = (offset) =>
+      isolatedProject('bench-floor', {
+        firebaseJson: { functions: [{ source: path.relative(floorDir, path.join(ROOT, 'bench/floor')), codebase: 'floor', runtime: base.functions[0].runtime }], emulators: structuredClone(base.emulators) },
+        portOffset: offset,
+      });
+    say(`\n▶ the floor: a bare function writing one document per message, same messages, same rate, same ramp (ports +${floorPortOffset})`);
+    const floor = await measuredSuite({
+      name: 'floor',
+      makeConfig: floorConfig,
+      projectId: 'demo-incidents-floor',
+      only: 'firestore,pubsub,functions',
+      callers: ['floor'],
+      offset: floorPortOffset,
+      script: () => shellJoin([process.execPath, path.join(ROOT, 'scripts/lib/bench-floor.mjs'), floorOut, JSON.stringify({ rate, ramp, rampMessages })]),
+    });
+    if (floor.code !== 0 || !fs.existsSync(floorOut)) {
+      console.error(`bench: the floor phase failed (see above; the emulators' output is in ${floor.logFile})`);
+      process.exit(1);
+    }
+    const f = JSON.parse(fs.readFileSync(floorOut, 'utf8'));
+    Object.assign(figures, f.figures);
+    notes.push(...f.notes);
+    figures.stormToFloorRatio = Number((figures.stormAlertsPerSecond / figures.floorAlertsPerSecond).toFixed(2));
+    notes.push(`floorAlertsPerSecond: the same 1,200 messages at the same rate, handled by bench/floor (one Firestore write per message) in a separate emulator run with the same warm-up (${warmWorkers(rate)} workers); messages handled / seconds until the count stops growing.`);
+    const floorCost = costPer(floor, f.windows.storm, null, STORM_MESSAGES);
+    figures.floorFirestoreWritesPerAlert = useProxy ? r3(floorCost.per.writes) : null;
+    figures.floorFunctionInvocationsPerAlert = r3(floorCost.per.invocations);
+    notes.push(`floorFirestoreWritesPerAlert / floorFunctionInvocationsPerAlert: the floor's storm counted the same way (proxy and emulator log): ${breakdownLines(floorCost.per).join('; ')}.`);
+
+    // --- 5. capacity: the ramp of both ----------------------------------------
+    const capacity = (steps) => {
+      let best = null;
+      for (const s of steps) {
+        if (!s.pass) break;
+        best = s.rate;
+      }
+      return best;
+    };
+    figures.capacityAlertsPerSecond = capacity(p.ramp);
+    figures.floorCapacityAlertsPerSecond = capacity(f.ramp);
+    const allPassed = (steps) => steps.length === ramp.length && steps.every((s) => s.pass);
+    figures.capacityIsLowerBound = allPassed(p.ramp);
+    figures.floorCapacityIsLowerBound = allPassed(f.ramp);
+    figures.floorToPipelineCapacityRatio =
+      figures.capacityAlertsPerSecond && figures.floorCapacityAlertsPerSecond ? Number((figures.floorCapacityAlertsPerSecond / figures.capacityAlertsPerSecond).toFixed(2)) : null;
+    const attemptText = (s) =>
+      `${s.lagSeconds === null ? `${s.unhandledMessages} of ${s.messages} messages not handled when progress stopped for 10 s` : `settled ${s.lagSeconds} s after the last message`}${s.handledPerSecond ? `, ${s.handledPerSecond}/s` : ''}`;
+    const stepText = (s) => `${s.rate}/s ${s.pass ? 'pass' : 'FAIL'} (${s.firstTry ? `first try failed: ${attemptText(s.firstTry)}; second try: ` : ''}${attemptText(s)})`;
+    const topped = (steps) => (allPassed(steps) ? ` (every step passed: at least ${ramp.at(-1)}/s)` : '');
+    notes.push(
+      `capacityAlertsPerSecond / floorCapacityAlertsPerSecond: a ramp of short storms, each ${rampMessages} messages (${rampMessages - Math.floor((rampMessages + 1) / 6)} distinct alerts + every 6th a repeat) for a fresh service, published at ${ramp.join(', ')} msg/s after warming max(6, rate) workers (at most 24; again only when a step needs more than were warmed, or after a failed step) and waiting for the functions to go quiet; ` +
+        'a step passes when nothing is lost and the counts settle within 5 s of the last message (pipeline: the incident\'s alertCount and the alerts\' occurrences; floor: its documents); a step that fails is run once more on a fresh service, and the figure is the highest rate before a step that fails twice, which ends the ramp. ' +
+        `With ${rampMessages} messages a step at r/s passes when the system drains at least ${rampMessages}·r/(${rampMessages} + 5·r) msg/s, so it measures a sustained rate only within that margin. ` +
+        `Pipeline: ${p.ramp.map(stepText).join('; ')}${topped(p.ramp)}. Floor: ${f.ramp.map(stepText).join('; ')}${topped(f.ramp)}.`,
+    );
+    fs.writeFileSync(
+      path.join(tools, 'cost-breakdown.json'),
+      JSON.stringify({ stormAlert: breakdownFigure(storm.per), newIncidentAlert: breakdownFigure(fresh.per), floorAlert: breakdownFigure(floorCost.per), ramp: { pipeline: p.ramp, floor: f.ramp } }, null, 2),
+    );
+    notes.push(`The breakdowns as JSON: ${path.relative(ROOT, path.join(tools, 'cost-breakdown.json'))}; the emulators' output, each line stamped: ${path.relative(ROOT, pipeline.logFile)}, ${path.relative(ROOT, floor.logFile)}.`);
+  }
 }
 
 figures.benchSeconds = Math.round((Date.now() - started) / 1000);
@@ -413,7 +441,7 @@ for (const n of notes) say(`  - ${n}`);
 say('\nGoals:');
 say(`  ${goal(figures.normalizeUsPerAlert <= 5 * figures.jsonParseUsPerAlert, `normalizeUsPerAlert ≤ 5 × jsonParseUsPerAlert (${figures.normalizeUsPerAlert} vs ${figures.jsonParseUsPerAlert}: ×${(figures.normalizeUsPerAlert / figures.jsonParseUsPerAlert).toFixed(2)})`)}`);
 say(`  ${goal(figures.coldStartRatio <= 1.5, `coldStartMs / bareImportMs ≤ 1.5 (${figures.coldStartMs} / ${figures.bareImportMs} = ${figures.coldStartRatio})`)}`);
-if (!quick) {
+if (!quick && !onlyPaging) {
   say(`  ${goal(figures.stormUnhandledMessages === 0, `the storm settles: every message handled (${figures.stormUnhandledMessages} of ${STORM_MESSAGES} not)`)}`);
   say(`  ${goal(figures.stormToFloorRatio >= 0.5, `stormAlertsPerSecond ≥ 0.5 × floorAlertsPerSecond (${figures.stormAlertsPerSecond} vs ${figures.floorAlertsPerSecond}: ×${figures.stormToFloorRatio})`)}`);
   say(`  ${goal(figures.stormIncidentDocWritesPerSecond <= 1, `stormIncidentDocWritesPerSecond ≤ 1 (${figures.stormIncidentDocWritesPerSecond}, peak ${figures.stormIncidentDocWritesPeakPerSecond} in 1 s)`)}`);
@@ -425,6 +453,9 @@ if (!quick) {
   const floorCap = figures.floorCapacityAlertsPerSecond;
   const floorTopped = figures.floorCapacityIsLowerBound ? ' (the floor passed every step: a lower bound)' : '';
   say(`  ${goal(cap !== null && floorCap !== null && floorCap <= 1.25 * cap, `floorCapacityAlertsPerSecond ≤ 1.25 × capacityAlertsPerSecond (${floorCap ?? 'none'} vs ${cap ?? 'none'}${figures.floorToPipelineCapacityRatio ? `: ×${figures.floorToPipelineCapacityRatio}` : ''})${floorTopped}`)}`);
-  say(`  (no goal yet) alertToFirstPageMsP50/P95: paging not built yet`);
+}
+if (!quick) {
+  const p95 = figures.alertToFirstPageMsP95;
+  say(`  ${goal(typeof p95 === 'number' && p95 <= 3000, `alertToFirstPageMsP95 ≤ 3000 on the emulator (p50 ${figures.alertToFirstPageMsP50} ms, p95 ${p95} ms over ${figures.alertToFirstPageProbes} SEV1 probes: webhook POST → first SMS at the loopback Twilio)`)}`);
 }
 say(JSON.stringify(figures));

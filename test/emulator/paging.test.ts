@@ -3,10 +3,13 @@
 // and `mail` documents for the Trigger Email extension. The suite runs with
 // test/config/oncall.yaml (level 2 at 10 s, the end at 40 s; see its header): this file puts
 // its own two people on call there with overrides, for the length of the test.
+// The first test resolves its incident and reads the postmortem: every page,
+// the escalation and the acknowledgement (with its channel) are in it.
 //
 // Ports: HOSTING_PORT (the one-time links and Twilio's webhooks go through the
 // Hosting rewrites on CONSOLE_URL), TWILIO_TEST_PORT, SLACK_TEST_PORT.
 import { randomInt } from 'node:crypto';
+import { Timestamp } from 'firebase-admin/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { db, postAlert, slack, timelineOf, unique, waitFor, waitForIncident } from '../support/emulator';
 import { sendInboundSms, type TwilioRequest, twilioSignature } from '../support/twilioServer';
@@ -57,6 +60,29 @@ async function pagesOf(incidentId: string) {
 }
 async function paging(incidentId: string) {
   return (await db().doc(`incidents/${incidentId}/paging/c0`).get()).data() as { status: string; reason: string | null } | undefined;
+}
+
+/** Writes an update as a responder would and waits for its answer. */
+async function update(incidentId: string, data: Record<string, unknown>) {
+  const ref = await db().collection(`incidents/${incidentId}/updates`).add(data);
+  return waitFor(async () => (await ref.get()).get('result') as { ok: boolean; reason?: string } | undefined, `the answer to ${String(data.action)}`, EXPECT_MS);
+}
+
+interface FrozenEntry {
+  type: string;
+  actor: string;
+  message: string;
+  data?: { via?: string };
+}
+/** The postmortem of a resolved incident once its markdown export was rendered for its current text (markdownOf is its updatedAt). */
+async function postmortemWithMarkdown(incidentId: string) {
+  const ref = db().doc(`postmortems/${incidentId}`);
+  return waitFor(async () => {
+    const [pm, exp] = await Promise.all([ref.get(), ref.collection('exports').doc('markdown').get()]);
+    const updatedAt: unknown = pm.get('updatedAt');
+    const of: unknown = exp.get('markdownOf');
+    return updatedAt instanceof Timestamp && of instanceof Timestamp && of.isEqual(updatedAt) ? { timeline: pm.get('timeline') as FrozenEntry[], markdown: String(exp.get('markdown')) } : undefined;
+  }, 'the postmortem and its markdown', EXPECT_MS);
 }
 
 async function openIncident(severity: string) {
@@ -135,6 +161,8 @@ describe('paging on the emulators', { timeout: 180_000 }, () => {
     expect(escalated?.message).toBe('not acknowledged after 10s: escalated to level 2 of 2, policy paging-test');
     expect(escalated?.at.toMillis() - incident.createdAt).toBeGreaterThanOrEqual(9_900);
     expect(timeline.filter((e) => e.type === 'paged').map((e) => e.data.uids)).toEqual([[alice.uid], [lead.uid]]);
+    // The lead's page is on the timeline before anyone acknowledges (once acknowledged, a late outcome is left off it).
+    await waitFor(async () => (await timelineOf(incident.id)).some((e) => e.type === 'page_sent' && e.data.uid === lead.uid) || undefined, "the lead's page on the timeline", EXPECT_MS);
 
     // The SMS's one-time link: a GET (a link preview) changes nothing; the confirmation POST acknowledges.
     const link = /(http:\/\/\S+\/pageAck\?t=[A-Za-z0-9_-]+)/.exec(leadSms.fields.Body ?? '')?.[1] ?? '';
@@ -172,6 +200,22 @@ describe('paging on the emulators', { timeout: 180_000 }, () => {
     // The link works once.
     const again = await fetch(link, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ t }) });
     expect(again.status).toBe(409);
+
+    // Resolved, it gets its postmortem: the frozen timeline, and the markdown export, carry every page, the escalation and the acknowledgement naming its channel.
+    expect(await update(incident.id, { action: 'resolve', requestedBy: lead.uid, message: 'paging test: fixed' })).toEqual({ ok: true });
+    const pm = await postmortemWithMarkdown(incident.id);
+    const expected = [
+      ['paged', 'system', `paged Alice Pager (${alice.uid}) (level 1 of 2, policy paging-test)`, null],
+      ['page_sent', 'system', `Alice Pager (${alice.uid}), level 1: slack sent, email sent, sms sent, voice sent`, null],
+      ['escalated', 'system', 'not acknowledged after 10s: escalated to level 2 of 2, policy paging-test', null],
+      ['paged', 'system', `paged Lee Lead (${lead.uid}) (level 2 of 2, policy paging-test)`, null],
+      ['page_sent', 'system', `Lee Lead (${lead.uid}), level 2: sms sent`, null],
+      ['status_changed', lead.uid, `triggered → acknowledged by ${lead.uid} (sms)`, 'sms'],
+      ['status_changed', lead.uid, `acknowledged → resolved by ${lead.uid}: paging test: fixed`, null],
+    ];
+    const frozen = pm.timeline.filter((e) => ['paged', 'escalated', 'page_sent', 'page_failed', 'escalation_exhausted', 'status_changed'].includes(e.type));
+    expect(frozen.map((e) => [e.type, e.actor, e.message, e.data?.via ?? null])).toEqual(expected);
+    for (const [, actor, message] of expected) expect(pm.markdown).toContain(` — ${actor} — ${message}\n`);
   });
 
   it('a signed SMS reply and a key press reach their webhooks through Hosting; "press 1" acknowledges', async () => {

@@ -242,6 +242,21 @@ describe("a person's notification task", () => {
     ]);
   });
 
+  it('web push is not built: a push step fails at once (recorded, on the timeline) and the next step goes out now, not at its own time', async () => {
+    const w = pagingWorld();
+    await paged(w, { phone: '+33612345678', notify: [{ channel: 'push', after: '0m' }, { channel: 'sms', after: '5m' }] });
+    expect(w.memory.pagesOfIncident('inc-1').map((p) => [p.channel, p.status, p.error])).toEqual([
+      ['push', 'failed', 'web push is not available yet: add another channel to users/{uid}.notify'],
+      ['sms', 'sent', null],
+    ]);
+    expect(w.phone.sms.map((s) => s.to)).toEqual(['+33612345678']);
+    expect(w.store.timelineOf('inc-1').slice(1).map((e) => [e.type, e.message])).toEqual([
+      ['page_sent', 'uid-a, level 1: push failed (web push is not available yet: add another channel to users/{uid}.notify), sms sent'],
+    ]);
+    // Nothing is left for the SMS step's own time (5 minutes): it already went.
+    expect(w.tasks.of(NOTIFICATION_QUEUE).map((t) => t.id)).toEqual(['page-inc-1-c0-l0-r0-uid-a-first']);
+  });
+
   it('someone who cannot be reached at all is on the timeline as such', async () => {
     const w = pagingWorld();
     w.notify.dm = null;
