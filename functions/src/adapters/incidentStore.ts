@@ -136,15 +136,20 @@ class FirestoreTx implements IncidentTx {
     // Round 2: hold the groups that the look found.
     const found = unknown.filter((_, i) => plain[guessedIncidents.length + i]?.exists);
     if (found.length) (await this.tx.getAll(...found.map((w) => col.groups().doc(w.groupId)))).forEach(takeGroup);
-    // Round 3, when a guess was missing or out of date: the incident (plainly) and its alert documents (held), at once.
+    // Round 3, for each group whose guess was missing or out of date: its
+    // alert documents under the incident it points to (held) and, unless
+    // another group's guess already brought it, that incident (plainly), at once.
     const stale = wanted.filter((w) => {
       const g = out.groups.get(w.groupId);
-      return g && !peeked.has(g.incidentId);
+      return g && guess.get(w.groupId) !== g.incidentId;
     });
     if (stale.length) {
-      const incidents = [...new Set(stale.map((w) => (out.groups.get(w.groupId) as GroupState).incidentId))];
+      const incidents = [...new Set(stale.map((w) => (out.groups.get(w.groupId) as GroupState).incidentId))].filter((i) => !peeked.has(i));
       const refs = alertRefsOf(stale, (g) => out.groups.get(g)?.incidentId);
-      const [snaps, alertSnaps] = await Promise.all([db().getAll(...incidents.map((i) => incidentRef(i))), this.tx.getAll(...refs.map((r) => alertsCol(r.incidentId).doc(r.alertId)))]);
+      const [snaps, alertSnaps] = await Promise.all([
+        incidents.length ? db().getAll(...incidents.map((i) => incidentRef(i))) : Promise.resolve([]),
+        refs.length ? this.tx.getAll(...refs.map((r) => alertsCol(r.incidentId).doc(r.alertId))) : Promise.resolve([]),
+      ]);
       snaps.forEach((s) => s.exists && out.incidents.set(s.id, incidentOf(s.id, s.data())));
       takeAlerts(alertSnaps, refs);
     }
