@@ -9,16 +9,20 @@
 //   --ramp-messages N      messages per ramp step (default 240: 200 distinct alerts + 40 repeats)
 //   --no-proxy             functions talk to Firestore directly: no read/write counts (to see what the measuring costs)
 //   --only paging          the pipeline suite with the paging probes alone (alertToFirstPageMsP50/P95; no storm, floor or ramp): about 3.5 minutes with the micro-benchmarks
+//   --only capacity        the capacity ramps alone, the pipeline's and the floor's (capacityAlertsPerSecond, floorCapacityAlertsPerSecond; no storm, costs or paging)
 import './lib/node22.mjs';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { addCounts, breakdownFigure, breakdownLines, costOf, lessBaseline, perUnit, PRICES, windowCounts } from './lib/benchCost.mjs';
 import { startControl } from './lib/benchControl.mjs';
 import { CACHE, emulatorEnvironmentOr, FIREBASE_BIN, ROOT } from './lib/emulators.mjs';
+import { startCpuSampler } from './lib/cpuSampler.mjs';
 import { startFirestoreProxy } from './lib/firestoreProxy.mjs';
 import { InvocationLog, runTailingStdout } from './lib/functionsLog.mjs';
 import { isolatedProject, TEST_CONFIG_OVERLAY } from './lib/project.mjs';
@@ -63,13 +67,14 @@ if (ramp.some((r) => !(r > 0))) {
 }
 const rampMessages = intOpt('--ramp-messages', 240, 12);
 const only = opt('--only', null);
-if (only !== null && only !== 'paging') {
-  console.error(`bench: --only takes "paging", not "${only}"`);
+if (only !== null && only !== 'paging' && only !== 'capacity') {
+  console.error(`bench: --only takes "paging" or "capacity", not "${only}"`);
   process.exit(2);
 }
 const onlyPaging = only === 'paging';
-if (onlyPaging && quick) {
-  console.error('bench: --only paging runs an emulator phase; --quick skips them');
+const onlyCapacity = only === 'capacity';
+if (only !== null && quick) {
+  console.error(`bench: --only ${only} runs emulator phases; --quick skips them`);
   process.exit(2);
 }
 /** How many SEV1 paging probes the pipeline phase times (alertToFirstPageMs). */
@@ -207,9 +212,14 @@ if (!quick) {
     const names = [...callers, 'bench-check', '*'];
     const stamped = [];
     const cpu0 = process.cpuUsage();
+    // The bench's own event loop carries the proxy, the task timer and the log reader: how late it ran is their added latency.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     let code = 1;
     let log = new InvocationLog();
     let proxy = null;
+    /** CPU time of the suite's processes by kind (scripts/lib/cpuSampler.mjs). */
+    let sampler = null;
     let offset = requested;
     for (let slot = 0; slot < 10; slot++) {
       offset = requested + 100 * slot;
@@ -227,8 +237,12 @@ if (!quick) {
       const control = await startControl({ log, proxy });
       // Tasks due later go to the local task timer, as under npm start and npm test (the Cloud Tasks emulator ignores scheduleTime).
       const timer = only.split(',').includes('tasks') ? await taskTimerFor(projectId, config) : null;
+      sampler?.stop();
       code = await runTailingStdout(FIREBASE_BIN, ['emulators:exec', '--config', config, '--project', projectId, '--only', only, script(proxy.hosts, offset)], {
         cwd: ROOT,
+        onSpawn: (child) => {
+          sampler = startCpuSampler(child.pid);
+        },
         env: {
           ...setup.env,
           ...env,
@@ -251,16 +265,31 @@ if (!quick) {
       say(`  (an emulator found its port taken: trying the ${name} suite at offset ${offset + 100})`);
     }
     if (proxy) await proxy.close();
+    sampler?.stop();
     fs.writeFileSync(logFile, `${stamped.join('\n')}\n`);
     const cpu = process.cpuUsage(cpu0);
+    loopDelay.disable();
     const rpcs = proxy?.records.length ?? 0;
+    const delayMs = (v) => (v / 1e6).toFixed(0);
     notes.push(
-      `${name} suite (ports +${offset}): the bench's own process (Firestore proxy, loopback Slack, log reader) used ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU-s for ${rpcs} Firestore RPCs ` +
-        `(${((cpu.user + cpu.system) / 1000 / Math.max(1, rpcs)).toFixed(2)} ms each at most): the measuring's own cost, on the same cores.`,
+      `${name} suite (ports +${offset}): the bench's own process (Firestore proxy, task timer, loopback Slack, log reader) used ${((cpu.user + cpu.system) / 1e6).toFixed(1)} CPU-s for ${rpcs} Firestore RPCs ` +
+        `(${((cpu.user + cpu.system) / 1000 / Math.max(1, rpcs)).toFixed(2)} ms each at most): the measuring's own cost, on the same cores. Its event loop ran late by ${delayMs(loopDelay.percentile(50))} ms at the median, ${delayMs(loopDelay.percentile(99))} ms at p99, ${delayMs(loopDelay.max)} ms at most (what it adds to an RPC or a timer call).`,
     );
     if (proxy?.errors.length) notes.push(`${name}: the Firestore proxy saw ${proxy.errors.length} connection error(s), e.g. ${proxy.errors[0]}`);
-    return { code, log, proxy, logFile, offset };
+    return { code, log, proxy, logFile, offset, cpu: sampler };
   }
+
+  /** A phase's result file (its figures and notes merged into the run's); a phase that failed ends the bench. */
+  const readPhase = (name, suite, outFile) => {
+    if (suite.code !== 0 || !fs.existsSync(outFile)) {
+      console.error(`bench: the ${name} phase failed (see above; the emulators' output is in ${suite.logFile})`);
+      process.exit(1);
+    }
+    const result = JSON.parse(fs.readFileSync(outFile, 'utf8'));
+    Object.assign(figures, result.figures);
+    notes.push(...result.notes);
+    return result;
+  };
 
   /** The reads, writes and invocations of a window, less the baseline's rate, per unit. */
   const costPer = (suite, w, baselineWindow, units) => {
@@ -269,12 +298,26 @@ if (!quick) {
     return { per: perUnit(addCounts(list), units), baseline: b, windows: list.length };
   };
   const r3 = (v) => Number(v.toFixed(3));
+  /**
+   * CPU milliseconds per message of a window, by process kind (the bench's own
+   * driver, which publishes and polls, left out of the total); null without /proc.
+   */
+  const cpuPer = (suite, from, to, messages) => {
+    const w = suite.cpu?.between(from, to);
+    if (!w || !messages) return null;
+    const byKind = Object.fromEntries(Object.entries(w.ms).filter(([k, v]) => k !== 'bench driver' && v > 0).map(([k, v]) => [k, Number((v / messages).toFixed(1))]));
+    const total = Number((Object.entries(w.ms).reduce((sum, [k, v]) => (k === 'bench driver' ? sum : sum + v), 0) / messages).toFixed(1));
+    return { total, byKind, seconds: w.seconds };
+  };
+  const cpuText = (c) => (c ? `${c.total} ms (${Object.entries(c.byKind).map(([k, v]) => `${k} ${v}`).join(', ')})` : 'not measured (no /proc)');
+
 
   // --- 3. the pipeline on the emulators ------------------------------------
   const pipelineOut = path.join(tools, 'pipeline.json');
   fs.rmSync(pipelineOut, { force: true });
   const functionNames = Object.keys(lib('index.js'));
-  say(`\n▶ pipeline on the emulators (ports +${portOffset}; ${onlyPaging ? `--only paging: ${PAGING_PROBES} paging probes` : `storm at ${rate} msg/s; ${PAGING_PROBES} paging probes; ramp ${ramp.join(', ')} msg/s`})`);
+  const pipelineWork = onlyPaging ? `--only paging: ${PAGING_PROBES} paging probes` : onlyCapacity ? `--only capacity: ramp ${ramp.join(', ')} msg/s` : `storm at ${rate} msg/s; ${PAGING_PROBES} paging probes; ramp ${ramp.join(', ')} msg/s`;
+  say(`\n▶ pipeline on the emulators (ports +${portOffset}; ${pipelineWork})`);
   const pipeline = await measuredSuite({
     name: 'pipeline',
     makeConfig: (offset) =>
@@ -306,66 +349,70 @@ if (!quick) {
   });
   await slack.close();
   await twilio.close();
-  if (pipeline.code !== 0 || !fs.existsSync(pipelineOut)) {
-    console.error(`bench: the pipeline phase failed (see above; the emulators' output is in ${pipeline.logFile})`);
-    process.exit(1);
-  }
-  const p = JSON.parse(fs.readFileSync(pipelineOut, 'utf8'));
-  Object.assign(figures, p.figures);
-  notes.push(...p.notes);
+  const p = readPhase('pipeline', pipeline, pipelineOut);
   notes.push('Firestore proxy: checked before the pipeline phase against the emulator with known operations (5 writes of which 1 delete, 1 failed commit, 7 document reads, 1 missing document, 1 empty query): counted exactly.');
-  notes.push(`alertToFirstPageMsP50/P95: ${p.paging}.`);
+  if (p.paging) notes.push(`alertToFirstPageMsP50/P95: ${p.paging}.`);
   if (onlyPaging) notes.push('--only paging: the pipeline phase ran the proxy check and the paging probes alone; no storm, floor or ramp figures.');
+  if (onlyCapacity) notes.push('--only capacity: the pipeline and the floor ran their capacity ramps alone (after the proxy check); no storm, cost, latency or paging figures.');
   if (!onlyPaging) {
-    notes.push('alertToIncidentMsP50/P95: 50 sequential generic alerts POSTed to /alertWebhook/generic after a warm-up, each timed from the POST until a Firestore snapshot listener (onSnapshot on incidents where service == X) sees the incident.');
-    notes.push(
-      `stormAlertsPerSecond: ${STORM_MESSAGES} Alertmanager messages (1,000 distinct alerts + 200 repeats, one group) published to the alerts topic at a steady ${rate}/s after warming ${warmWorkers(rate)} onAlertPublished workers (max(6, rate), at most 24: the emulator starts a worker process per concurrent event, and one started mid-storm is a cold start); messages / seconds from the first publish until alertCount is 1,000 and the alerts' occurrences sum to 1,200.`,
-    );
-    notes.push('stormIncidentDocWritesPerSecond: distinct update times of the incident document seen by a snapshot listener during the storm, divided by the storm seconds (peak: most writes within any 1 s).');
-    notes.push('stormSlackCalls: calls to the loopback Slack server that name the storm incident (its service, or its channel), counted by that server.');
+    /** Per storm alert and per new-incident alert, by function (cost-breakdown.json); null with --only capacity. */
+    let breakdown = null;
+    /** The storm's CPU per message, by process kind (null with --only capacity or without /proc). */
+    let stormCpu = null;
+    if (!onlyCapacity) {
+      notes.push('alertToIncidentMsP50/P95: 50 sequential generic alerts POSTed to /alertWebhook/generic after a warm-up, each timed from the POST until a Firestore snapshot listener (onSnapshot on incidents where service == X) sees the incident.');
+      notes.push(
+        `stormAlertsPerSecond: ${STORM_MESSAGES} Alertmanager messages (1,000 distinct alerts + 200 repeats, one group) published to the alerts topic at a steady ${rate}/s after warming ${warmWorkers(rate)} onAlertPublished workers (max(6, rate), at most 24: the emulator starts a worker process per concurrent event, and one started mid-storm is a cold start); messages / seconds from the first publish until alertCount is 1,000 and the alerts' occurrences sum to 1,200.`,
+      );
+      notes.push('stormIncidentDocWritesPerSecond: distinct update times of the incident document seen by a snapshot listener during the storm, divided by the storm seconds (peak: most writes within any 1 s).');
+      notes.push('stormSlackCalls: calls to the loopback Slack server that name the storm incident (its service, or its channel), counted by that server.');
 
-    // Reads, writes and invocations: the storm, and one alert that opens an incident.
-    const storm = costPer(pipeline, p.windows.storm, p.windows.baselineBeforeStorm, p.windows.storm.messages);
-    const fresh = costPer(pipeline, p.windows.newIncident, p.windows.baselineBeforeProbes, p.windows.newIncident.length);
-    figures.firestoreWritesPerStormAlert = r3(storm.per.writes);
-    figures.firestoreReadsPerStormAlert = r3(storm.per.reads);
-    figures.firestoreBilledReadsPerStormAlert = r3(storm.per.billedReads);
-    figures.functionInvocationsPerStormAlert = r3(storm.per.invocations);
-    figures.firestoreWritesPerNewIncidentAlert = r3(fresh.per.writes);
-    figures.firestoreReadsPerNewIncidentAlert = r3(fresh.per.reads);
-    figures.functionInvocationsPerNewIncidentAlert = r3(fresh.per.invocations);
-    const stormSeconds = ((p.windows.storm.to - p.windows.storm.from) / 1000).toFixed(1);
-    const baselineText = (c) => (c.baseline ? `a ${(c.baseline.ms / 1000).toFixed(0)} s quiet baseline just before (${c.baseline.invocations.total} executions, ${c.baseline.firestore.rpcs} RPCs) subtracted at its rate` : 'no baseline');
-    notes.push(
-      'firestoreWritesPerStormAlert / firestoreReadsPerStormAlert: counted by a gRPC proxy between the functions and the Firestore emulator (scripts/lib/firestoreProxy.mjs; each function worker is pointed at its own proxy port by a --require preload, the code under test is unchanged), ' +
-        'which decodes the Firestore protos: writes = the writes of each Commit/BatchWrite that succeeded (deletes included); reads = documents returned by BatchGetDocuments (found), RunQuery and Listen, and for RunAggregationQuery count() max(1, ceil(n/1000)) per result (billed per up to 1,000 index entries); ' +
-        'firestoreBilledReadsPerStormAlert adds what Firestore also bills: 1 read per query that returns nothing and per missing document of a get. ' +
-        `Window: from the storm's first publish until the functions were quiet after it settled (${stormSeconds} s; roll-ups and notifications included), ${baselineText(storm)}, divided by the ${p.windows.storm.messages} messages it handled${p.windows.storm.messages < STORM_MESSAGES ? ` (of ${STORM_MESSAGES} published)` : ''}. The bench's own polling reads the emulator directly and is not counted.`,
-    );
-    notes.push(
-      'functionInvocationsPerStormAlert: "Beginning execution of" lines of the Functions emulator (its stdout, stamped on arrival) in the same window, less the baseline, per storm message. The storm enters by the alerts topic (as a Cloud Monitoring Pub/Sub channel does), so it runs no alertWebhook; an alert that comes by webhook costs that 1 execution more (see the new-incident figures).',
-    );
-    notes.push(`Per storm alert, by function, RPC and collection (w = writes, r = reads):\n      ${breakdownLines(storm.per).join('\n      ')}`);
-    notes.push(
-      `firestoreWritesPerNewIncidentAlert / firestoreReadsPerNewIncidentAlert / functionInvocationsPerNewIncidentAlert: ${fresh.windows} generic alerts for new services, each POSTed to /alertWebhook alone once the functions were quiet, counted from the POST until they were quiet again (everything the new incident set going), ${baselineText(fresh)}; mean per alert:\n      ${breakdownLines(fresh.per).join('\n      ')}`,
-    );
+      // Reads, writes and invocations: the storm, and one alert that opens an incident.
+      const storm = costPer(pipeline, p.windows.storm, p.windows.baselineBeforeStorm, p.windows.storm.messages);
+      const fresh = costPer(pipeline, p.windows.newIncident, p.windows.baselineBeforeProbes, p.windows.newIncident.length);
+      figures.firestoreWritesPerStormAlert = r3(storm.per.writes);
+      figures.firestoreReadsPerStormAlert = r3(storm.per.reads);
+      figures.firestoreBilledReadsPerStormAlert = r3(storm.per.billedReads);
+      figures.functionInvocationsPerStormAlert = r3(storm.per.invocations);
+      figures.firestoreWritesPerNewIncidentAlert = r3(fresh.per.writes);
+      figures.firestoreReadsPerNewIncidentAlert = r3(fresh.per.reads);
+      figures.functionInvocationsPerNewIncidentAlert = r3(fresh.per.invocations);
+      stormCpu = cpuPer(pipeline, p.windows.storm.from, p.windows.storm.to, p.windows.storm.messages);
+      figures.cpuMsPerStormAlert = stormCpu?.total ?? null;
+      const stormSeconds = ((p.windows.storm.to - p.windows.storm.from) / 1000).toFixed(1);
+      const baselineText = (c) => (c.baseline ? `a ${(c.baseline.ms / 1000).toFixed(0)} s quiet baseline just before (${c.baseline.invocations.total} executions, ${c.baseline.firestore.rpcs} RPCs) subtracted at its rate` : 'no baseline');
+      notes.push(
+        'firestoreWritesPerStormAlert / firestoreReadsPerStormAlert: counted by a gRPC proxy between the functions and the Firestore emulator (scripts/lib/firestoreProxy.mjs; each function worker is pointed at its own proxy port by a --require preload, the code under test is unchanged), ' +
+          'which decodes the Firestore protos: writes = the writes of each Commit/BatchWrite that succeeded (deletes included); reads = documents returned by BatchGetDocuments (found), RunQuery and Listen, and for RunAggregationQuery count() max(1, ceil(n/1000)) per result (billed per up to 1,000 index entries); ' +
+          'firestoreBilledReadsPerStormAlert adds what Firestore also bills: 1 read per query that returns nothing and per missing document of a get. ' +
+          `Window: from the storm's first publish until the functions were quiet after it settled (${stormSeconds} s; roll-ups and notifications included), ${baselineText(storm)}, divided by the ${p.windows.storm.messages} messages it handled${p.windows.storm.messages < STORM_MESSAGES ? ` (of ${STORM_MESSAGES} published)` : ''}. The bench's own polling reads the emulator directly and is not counted.`,
+      );
+      notes.push(
+        'functionInvocationsPerStormAlert: "Beginning execution of" lines of the Functions emulator (its stdout, stamped on arrival) in the same window, less the baseline, per storm message. The storm enters by the alerts topic (as a Cloud Monitoring Pub/Sub channel does), so it runs no alertWebhook; an alert that comes by webhook costs that 1 execution more (see the new-incident figures).',
+      );
+      notes.push(`Per storm alert, by function, RPC and collection (w = writes, r = reads):\n      ${breakdownLines(storm.per).join('\n      ')}`);
+      notes.push(
+        `firestoreWritesPerNewIncidentAlert / firestoreReadsPerNewIncidentAlert / functionInvocationsPerNewIncidentAlert: ${fresh.windows} generic alerts for new services, each POSTed to /alertWebhook alone once the functions were quiet, counted from the POST until they were quiet again (everything the new incident set going), ${baselineText(fresh)}; mean per alert:\n      ${breakdownLines(fresh.per).join('\n      ')}`,
+      );
 
-    // The cost line.
-    const cost = costOf(storm.per);
-    figures.costPerMillionStormAlertsUsd = cost.totalUsd;
-    figures.firestoreCostPerMillionStormAlertsUsd = cost.firestoreUsd;
-    figures.functionsCostPerMillionStormAlertsUsd = cost.functionsUsd;
-    if (!useProxy) {
-      for (const k of Object.keys(figures)) if (/^firestore|^costPer/.test(k)) figures[k] = null;
-      notes.push('--no-proxy: the functions talked to the Firestore emulator directly, so no reads or writes were counted (null), and no cost line.');
+      // The cost line.
+      const cost = costOf(storm.per);
+      figures.costPerMillionStormAlertsUsd = cost.totalUsd;
+      figures.firestoreCostPerMillionStormAlertsUsd = cost.firestoreUsd;
+      figures.functionsCostPerMillionStormAlertsUsd = cost.functionsUsd;
+      if (!useProxy) {
+        for (const k of Object.keys(figures)) if (/^firestore|^costPer/.test(k)) figures[k] = null;
+        notes.push('--no-proxy: the functions talked to the Firestore emulator directly, so no reads or writes were counted (null), and no cost line.');
+      }
+      const million = (n) => `${(n / 1e6).toFixed(2)} M`;
+      notes.push(
+        `costPerMillionStormAlertsUsd: 1 million alerts in storms like this one = ${million(cost.reads)} billed reads, ${million(cost.writes)} writes, ${million(cost.deletes)} deletes, ${million(cost.invocations)} invocations → ` +
+          `Firestore $${cost.firestoreUsd} + Cloud Run functions invocations $${cost.functionsUsd} = $${cost.totalUsd}. ` +
+          `Prices (list, USD, free tiers excluded, read ${PRICES.seen}): ${PRICES.firestore.edition} $${PRICES.firestore.readsPer100k} per 100k reads, $${PRICES.firestore.writesPer100k} per 100k writes, $${PRICES.firestore.deletesPer100k} per 100k deletes (${PRICES.firestore.source}; free tier ${PRICES.firestore.freeTier}); ` +
+          `${PRICES.functions.product} $${PRICES.functions.invocationsPerMillion} per million (${PRICES.functions.source}; free tier ${PRICES.functions.freeTier}). Not included: CPU/memory time, Cloud Tasks operations, Pub/Sub, network.`,
+      );
+      breakdown = { stormAlert: breakdownFigure(storm.per), newIncidentAlert: breakdownFigure(fresh.per) };
     }
-    const million = (n) => `${(n / 1e6).toFixed(2)} M`;
-    notes.push(
-      `costPerMillionStormAlertsUsd: 1 million alerts in storms like this one = ${million(cost.reads)} billed reads, ${million(cost.writes)} writes, ${million(cost.deletes)} deletes, ${million(cost.invocations)} invocations → ` +
-        `Firestore $${cost.firestoreUsd} + Cloud Run functions invocations $${cost.functionsUsd} = $${cost.totalUsd}. ` +
-        `Prices (list, USD, free tiers excluded, read ${PRICES.seen}): ${PRICES.firestore.edition} $${PRICES.firestore.readsPer100k} per 100k reads, $${PRICES.firestore.writesPer100k} per 100k writes, $${PRICES.firestore.deletesPer100k} per 100k deletes (${PRICES.firestore.source}; free tier ${PRICES.firestore.freeTier}); ` +
-        `${PRICES.functions.product} $${PRICES.functions.invocationsPerMillion} per million (${PRICES.functions.source}; free tier ${PRICES.functions.freeTier}). Not included: CPU/memory time, Cloud Tasks operations, Pub/Sub, network.`,
-    );
 
     // --- 4. the floor: a bare function, same messages, its own emulator run ---
     const floorOut = path.join(tools, 'floor.json');
@@ -384,21 +431,24 @@ if (!quick) {
       only: 'firestore,pubsub,functions',
       callers: ['floor'],
       offset: floorPortOffset,
-      script: () => shellJoin([process.execPath, path.join(ROOT, 'scripts/lib/bench-floor.mjs'), floorOut, JSON.stringify({ rate, ramp, rampMessages })]),
+      script: () => shellJoin([process.execPath, path.join(ROOT, 'scripts/lib/bench-floor.mjs'), floorOut, JSON.stringify({ rate, ramp, rampMessages, only })]),
     });
-    if (floor.code !== 0 || !fs.existsSync(floorOut)) {
-      console.error(`bench: the floor phase failed (see above; the emulators' output is in ${floor.logFile})`);
-      process.exit(1);
+    const f = readPhase('floor', floor, floorOut);
+    if (!onlyCapacity) {
+      figures.stormToFloorRatio = Number((figures.stormAlertsPerSecond / figures.floorAlertsPerSecond).toFixed(2));
+      notes.push(`floorAlertsPerSecond: the same 1,200 messages at the same rate, handled by bench/floor (one Firestore write per message) in a separate emulator run with the same warm-up (${warmWorkers(rate)} workers); messages handled / seconds until the count stops growing.`);
+      const floorCost = costPer(floor, f.windows.storm, null, STORM_MESSAGES);
+      figures.floorFirestoreWritesPerAlert = useProxy ? r3(floorCost.per.writes) : null;
+      figures.floorFunctionInvocationsPerAlert = r3(floorCost.per.invocations);
+      const floorCpu = cpuPer(floor, f.windows.storm.from, f.windows.storm.to, STORM_MESSAGES);
+      figures.floorCpuMsPerAlert = floorCpu?.total ?? null;
+      notes.push(
+        `cpuMsPerStormAlert / floorCpuMsPerAlert: CPU time (user + system, from /proc every 0.5 s) of every process of the suite's emulators:exec, the bench's own driver script left out, over the storm's window, per message: ` +
+          `pipeline ${cpuText(stormCpu)}; floor ${cpuText(floorCpu)}. At 10/s both windows include the emulators' idle time.`,
+      );
+      notes.push(`floorFirestoreWritesPerAlert / floorFunctionInvocationsPerAlert: the floor's storm counted the same way (proxy and emulator log): ${breakdownLines(floorCost.per).join('; ')}.`);
+      breakdown.floorAlert = breakdownFigure(floorCost.per);
     }
-    const f = JSON.parse(fs.readFileSync(floorOut, 'utf8'));
-    Object.assign(figures, f.figures);
-    notes.push(...f.notes);
-    figures.stormToFloorRatio = Number((figures.stormAlertsPerSecond / figures.floorAlertsPerSecond).toFixed(2));
-    notes.push(`floorAlertsPerSecond: the same 1,200 messages at the same rate, handled by bench/floor (one Firestore write per message) in a separate emulator run with the same warm-up (${warmWorkers(rate)} workers); messages handled / seconds until the count stops growing.`);
-    const floorCost = costPer(floor, f.windows.storm, null, STORM_MESSAGES);
-    figures.floorFirestoreWritesPerAlert = useProxy ? r3(floorCost.per.writes) : null;
-    figures.floorFunctionInvocationsPerAlert = r3(floorCost.per.invocations);
-    notes.push(`floorFirestoreWritesPerAlert / floorFunctionInvocationsPerAlert: the floor's storm counted the same way (proxy and emulator log): ${breakdownLines(floorCost.per).join('; ')}.`);
 
     // --- 5. capacity: the ramp of both ----------------------------------------
     const capacity = (steps) => {
@@ -418,17 +468,36 @@ if (!quick) {
       figures.capacityAlertsPerSecond && figures.floorCapacityAlertsPerSecond ? Number((figures.floorCapacityAlertsPerSecond / figures.capacityAlertsPerSecond).toFixed(2)) : null;
     const attemptText = (s) =>
       `${s.lagSeconds === null ? `${s.unhandledMessages} of ${s.messages} messages not handled when progress stopped for 10 s` : `settled ${s.lagSeconds} s after the last message`}${s.handledPerSecond ? `, ${s.handledPerSecond}/s` : ''}`;
-    const stepText = (s) => `${s.rate}/s ${s.pass ? 'pass' : 'FAIL'} (${s.firstTry ? `first try failed: ${attemptText(s.firstTry)}; second try: ` : ''}${attemptText(s)})`;
+    const stepCpu = (suite, st) => (st.from && st.to ? cpuPer(suite, st.from, st.to, st.messages) : null);
+    const cpuOfStep = (suite) => (st) => {
+      const c = stepCpu(suite, st);
+      return c ? `, ${c.total} CPU-ms/msg` : '';
+    };
+    const stepText = (suite) => (s) => `${s.rate}/s ${s.pass ? 'pass' : 'FAIL'} (${s.firstTry ? `first try failed: ${attemptText(s.firstTry)}${cpuOfStep(suite)(s.firstTry)}; second try: ` : ''}${attemptText(s)}${cpuOfStep(suite)(s)})`;
+    // The CPU a message costs at the highest step that passed: on these cores, what it leaves for a sustained rate.
+    const topStep = (steps) => steps.filter((st) => st.pass).at(-1) ?? null;
+    const cores = os.availableParallelism();
+    const topCpu = (suite, steps) => (topStep(steps) ? stepCpu(suite, topStep(steps)) : null);
+    const pipelineTopCpu = topCpu(pipeline, p.ramp);
+    const floorTopCpu = topCpu(floor, f.ramp);
+    figures.rampCpuMsPerAlert = pipelineTopCpu?.total ?? null;
+    figures.floorRampCpuMsPerAlert = floorTopCpu?.total ?? null;
+    notes.push(
+      `rampCpuMsPerAlert / floorRampCpuMsPerAlert: CPU time per message (as for cpuMsPerStormAlert) of the highest ramp step that passed: pipeline ${topStep(p.ramp)?.rate ?? '-'}/s: ${cpuText(pipelineTopCpu)}; floor ${topStep(f.ramp)?.rate ?? '-'}/s: ${cpuText(floorTopCpu)}. ` +
+        (pipelineTopCpu && floorTopCpu
+          ? `With ${cores} cores shared by everything, that bounds a sustained rate at about ${cores} × 1000 / CPU-ms: ${Math.round((cores * 1000) / pipelineTopCpu.total)} msg/s for the pipeline, ${Math.round((cores * 1000) / floorTopCpu.total)} for the floor (×${(pipelineTopCpu.total / floorTopCpu.total).toFixed(2)}); a 240-message step can pass above that rate, drawing on its 5 s of slack.`
+          : ''),
+    );
     const topped = (steps) => (allPassed(steps) ? ` (every step passed: at least ${ramp.at(-1)}/s)` : '');
     notes.push(
       `capacityAlertsPerSecond / floorCapacityAlertsPerSecond: a ramp of short storms, each ${rampMessages} messages (${rampMessages - Math.floor((rampMessages + 1) / 6)} distinct alerts + every 6th a repeat) for a fresh service, published at ${ramp.join(', ')} msg/s after warming max(6, rate) workers (at most 24; again only when a step needs more than were warmed, or after a failed step) and waiting for the functions to go quiet; ` +
         'a step passes when nothing is lost and the counts settle within 5 s of the last message (pipeline: the incident\'s alertCount and the alerts\' occurrences; floor: its documents); a step that fails is run once more on a fresh service, and the figure is the highest rate before a step that fails twice, which ends the ramp. ' +
         `With ${rampMessages} messages a step at r/s passes when the system drains at least ${rampMessages}·r/(${rampMessages} + 5·r) msg/s, so it measures a sustained rate only within that margin. ` +
-        `Pipeline: ${p.ramp.map(stepText).join('; ')}${topped(p.ramp)}. Floor: ${f.ramp.map(stepText).join('; ')}${topped(f.ramp)}.`,
+        `Pipeline: ${p.ramp.map(stepText(pipeline)).join('; ')}${topped(p.ramp)}. Floor: ${f.ramp.map(stepText(floor)).join('; ')}${topped(f.ramp)}.`,
     );
     fs.writeFileSync(
       path.join(tools, 'cost-breakdown.json'),
-      JSON.stringify({ stormAlert: breakdownFigure(storm.per), newIncidentAlert: breakdownFigure(fresh.per), floorAlert: breakdownFigure(floorCost.per), ramp: { pipeline: p.ramp, floor: f.ramp } }, null, 2),
+      JSON.stringify({ ...breakdown, ramp: { pipeline: p.ramp, floor: f.ramp } }, null, 2),
     );
     notes.push(`The breakdowns as JSON: ${path.relative(ROOT, path.join(tools, 'cost-breakdown.json'))}; the emulators' output, each line stamped: ${path.relative(ROOT, pipeline.logFile)}, ${path.relative(ROOT, floor.logFile)}.`);
   }
@@ -464,7 +533,7 @@ for (const n of notes) say(`  - ${n}`);
 say('\nGoals:');
 say(`  ${goal(figures.normalizeUsPerAlert <= 5 * figures.jsonParseUsPerAlert, `normalizeUsPerAlert ≤ 5 × jsonParseUsPerAlert (${figures.normalizeUsPerAlert} vs ${figures.jsonParseUsPerAlert}: ×${(figures.normalizeUsPerAlert / figures.jsonParseUsPerAlert).toFixed(2)})`)}`);
 say(`  ${goal(figures.coldStartRatio <= 1.5, `coldStartMs / bareImportMs ≤ 1.5 (${figures.coldStartMs} / ${figures.bareImportMs} = ${figures.coldStartRatio})`)}`);
-if (!quick && !onlyPaging) {
+if (!quick && !onlyPaging && !onlyCapacity) {
   say(`  ${goal(figures.stormUnhandledMessages === 0, `the storm settles: every message handled (${figures.stormUnhandledMessages} of ${STORM_MESSAGES} not)`)}`);
   say(`  ${goal(figures.stormToFloorRatio >= 0.5, `stormAlertsPerSecond ≥ 0.5 × floorAlertsPerSecond (${figures.stormAlertsPerSecond} vs ${figures.floorAlertsPerSecond}: ×${figures.stormToFloorRatio})`)}`);
   say(`  ${goal(figures.stormIncidentDocWritesPerSecond <= 1, `stormIncidentDocWritesPerSecond ≤ 1 (${figures.stormIncidentDocWritesPerSecond}, peak ${figures.stormIncidentDocWritesPeakPerSecond} in 1 s)`)}`);
@@ -472,13 +541,15 @@ if (!quick && !onlyPaging) {
   say(`  ${goal(figures.firestoreWritesPerStormAlert <= 2, `firestoreWritesPerStormAlert ≤ 2.0 (${figures.firestoreWritesPerStormAlert}; the floor ${figures.floorFirestoreWritesPerAlert})`)}`);
   say(`  ${goal(figures.firestoreReadsPerStormAlert <= 4, `firestoreReadsPerStormAlert ≤ 4.0 (${figures.firestoreReadsPerStormAlert})`)}`);
   say(`  ${goal(figures.functionInvocationsPerStormAlert <= 2.2, `functionInvocationsPerStormAlert ≤ 2.2 (${figures.functionInvocationsPerStormAlert}, entering by Pub/Sub; the floor ${figures.floorFunctionInvocationsPerAlert})`)}`);
+}
+if (!quick && !onlyPaging) {
   const cap = figures.capacityAlertsPerSecond;
   const floorCap = figures.floorCapacityAlertsPerSecond;
   const text = `floorCapacityAlertsPerSecond ≤ 1.25 × capacityAlertsPerSecond (${floorCap ?? 'none'} vs ${cap ?? 'none'}${figures.floorToPipelineCapacityRatio ? `: ×${figures.floorToPipelineCapacityRatio}` : ''})`;
   const verdict = capacityVerdict({ cap, floorCap, capIsLowerBound: figures.capacityIsLowerBound, floorIsLowerBound: figures.floorCapacityIsLowerBound });
   say(`  ${verdict === 'open' ? 'OPEN  ' : verdict === 'met' ? 'met   ' : 'MISSED'}  ${text}${capacityBoundsText(figures)}`);
 }
-if (!quick) {
+if (!quick && !onlyCapacity) {
   const p95 = figures.alertToFirstPageMsP95;
   say(`  ${goal(typeof p95 === 'number' && p95 <= 3000, `alertToFirstPageMsP95 ≤ 3000 on the emulator (p50 ${figures.alertToFirstPageMsP50} ms, p95 ${p95} ms over ${figures.alertToFirstPageProbes} SEV1 probes: webhook POST → first SMS at the loopback Twilio)`)}`);
 }

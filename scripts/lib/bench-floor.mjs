@@ -2,7 +2,7 @@
 // codebase (bench/floor): the same storm messages, handled by a bare function
 // that writes one document per message, then the same capacity ramp as the
 // pipeline. Writes its figures and time windows to argv[2].
-// Options (argv[3], JSON): rate, ramp (rates), rampMessages.
+// Options (argv[3], JSON): rate, ramp (rates), rampMessages, only ('capacity': the ramp alone).
 import fs from 'node:fs';
 import { PubSub } from '@google-cloud/pubsub';
 import { initializeApp } from 'firebase-admin/app';
@@ -11,7 +11,8 @@ import { controlClient } from './benchControl.mjs';
 import { atRate, STORM_MESSAGES, stormMessage, warmWorkers } from './storm.mjs';
 
 const [, , outFile, optionsJson] = process.argv;
-const { rate: RATE = 10, ramp = [], rampMessages = 240 } = JSON.parse(optionsJson);
+const { rate: RATE = 10, ramp = [], rampMessages = 240, only = null } = JSON.parse(optionsJson);
+const onlyCapacity = only === 'capacity';
 const project = process.env.GCLOUD_PROJECT;
 const control = controlClient(process.env.BENCH_CONTROL_URL);
 const db = getFirestore(initializeApp({ projectId: project }));
@@ -46,15 +47,20 @@ async function storm(n, r, service, stallMs) {
   return { from, published, handled: last.n, lastAt: last.at };
 }
 
-// The same warm-up as the pipeline gets.
-await warm(warmWorkers(RATE));
-await control.quiet({ timeoutMs: 60_000 });
-const s = await storm(STORM_MESSAGES, RATE, `floor-${Date.now().toString(36)}`, 30_000);
-const q = await control.quiet({ timeoutMs: 60_000 });
-if (q.timedOut) notes.push(`after the floor storm: not quiet after ${Math.round(q.waitedMs / 1000)} s`);
-const seconds = (s.lastAt - s.from) / 1000;
-const figures = { floorAlertsPerSecond: Number((s.handled / seconds).toFixed(2)), floorSeconds: Number(seconds.toFixed(1)), floorHandled: s.handled, floorLost: STORM_MESSAGES - s.handled };
-const windows = { storm: { from: s.from, to: q.at, messages: STORM_MESSAGES } };
+/** The storm at RATE after the same warm-up as the pipeline gets: its figures and window. */
+async function floorStorm() {
+  await warm(warmWorkers(RATE));
+  await control.quiet({ timeoutMs: 60_000 });
+  const s = await storm(STORM_MESSAGES, RATE, `floor-${Date.now().toString(36)}`, 30_000);
+  const q = await control.quiet({ timeoutMs: 60_000 });
+  if (q.timedOut) notes.push(`after the floor storm: not quiet after ${Math.round(q.waitedMs / 1000)} s`);
+  const seconds = (s.lastAt - s.from) / 1000;
+  return {
+    figures: { floorAlertsPerSecond: Number((s.handled / seconds).toFixed(2)), floorSeconds: Number(seconds.toFixed(1)), floorHandled: s.handled, floorLost: STORM_MESSAGES - s.handled },
+    windows: { storm: { from: s.from, to: q.at, messages: STORM_MESSAGES } },
+  };
+}
+const { figures, windows } = onlyCapacity ? { figures: {}, windows: {} } : await floorStorm();
 
 /** One ramp step: `rampMessages` messages for a fresh service at `r`/s, after warming workers. */
 let warmed = 0; // the first step always warms (the storm may have left workers stuck)
@@ -71,6 +77,9 @@ async function rampStep(r, attempt = 1) {
   return {
     rate: r,
     messages: rampMessages,
+    // The window whose CPU time the bench counts: first publish until the last document.
+    from: step.from,
+    to: step.lastAt,
     publishSeconds: Number(((step.published - step.from) / 1000).toFixed(1)),
     lagSeconds: lagSeconds === null ? null : Number(lagSeconds.toFixed(1)),
     handledPerSecond: settled ? Number((rampMessages / ((step.lastAt - step.from) / 1000)).toFixed(2)) : null,

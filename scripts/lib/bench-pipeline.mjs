@@ -5,7 +5,8 @@
 // Options (argv[3], JSON): slackUrl, twilioUrl (the loopback Twilio the
 // functions' TWILIO_API_URL points at), token, rate, functionsUrl, ramp (rates),
 // rampMessages, checkHost (the proxy's port for the self-check), pagingProbes,
-// only ('paging': the proxy check, a warm-up and the paging probes alone).
+// only ('paging': the proxy check, a warm-up and the paging probes alone;
+// 'capacity': the proxy check and the ramp alone).
 import fs from 'node:fs';
 import { PubSub } from '@google-cloud/pubsub';
 import { initializeApp } from 'firebase-admin/app';
@@ -331,6 +332,9 @@ async function rampStep(r, n, attempt = 1) {
   const step = {
     rate: r,
     messages: n,
+    // The window whose CPU time the bench counts: first publish until settled (or the last progress).
+    from,
+    to: settled ?? progressAt,
     publishSeconds: Number(((published - from) / 1000).toFixed(1)),
     lagSeconds: lagSeconds === null ? null : Number(lagSeconds.toFixed(1)),
     handledPerSecond: settled ? Number((n / ((settled - from) / 1000)).toFixed(2)) : null,
@@ -359,14 +363,18 @@ async function capacityRamp() {
 }
 
 // --- the run: the storm's phases, then paging (its own incidents, after the storm's window has closed), then the ramp
-const figures = onlyPaging ? {} : await latencyAndStorm();
-const paging = await alertToFirstPage();
-figures.alertToFirstPageMsP50 = paging.p50;
-figures.alertToFirstPageMsP95 = paging.p95;
-figures.alertToFirstPageProbes = paging.probes;
+// (--only capacity: the ramp alone; --only paging: the paging probes alone.)
+const onlyCapacity = only === 'capacity';
+const figures = onlyPaging || onlyCapacity ? {} : await latencyAndStorm();
+const paging = onlyCapacity ? null : await alertToFirstPage();
+if (paging) {
+  figures.alertToFirstPageMsP50 = paging.p50;
+  figures.alertToFirstPageMsP95 = paging.p95;
+  figures.alertToFirstPageProbes = paging.probes;
+}
 const rampSteps = onlyPaging ? [] : await capacityRamp();
 
-const result = { figures, paging: paging.how, windows, ramp: rampSteps, notes };
+const result = { figures, paging: paging?.how ?? null, windows, ramp: rampSteps, notes };
 fs.writeFileSync(outFile, JSON.stringify(result));
 log('done', JSON.stringify(result.figures));
 process.exit(0);

@@ -68,9 +68,10 @@ export class InvocationLog {
  * `onLine(text, at)`, `at` the time it was read. A file, not a pipe: Node
  * writes to a pipe synchronously on Linux, so a reader that falls behind
  * would stall the Functions emulator (and, through it, every worker's logging).
- * stderr is inherited. Resolves with the exit code once the file is read to its end.
+ * stderr is inherited. `onSpawn(child)` is called once the command has started.
+ * Resolves with the exit code once the file is read to its end.
  */
-export function runTailingStdout(cmd, args, { onLine, outFile, pollMs = 100, ...opts } = {}) {
+export function runTailingStdout(cmd, args, { onLine, onSpawn, outFile, pollMs = 100, ...opts } = {}) {
   const out = fs.openSync(outFile, 'w');
   const input = fs.openSync(outFile, 'r');
   let position = 0;
@@ -89,6 +90,7 @@ export function runTailingStdout(cmd, args, { onLine, outFile, pollMs = 100, ...
   };
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { ...opts, stdio: ['ignore', out, 'inherit'] });
+    onSpawn?.(child);
     const timer = setInterval(drain, pollMs);
     const finish = (code) => {
       clearInterval(timer);

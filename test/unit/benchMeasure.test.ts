@@ -1,12 +1,14 @@
 // The bench's meters, without the emulators: the gRPC frame parser and the
 // Firestore proxy's counting (fed messages encoded with the real protos, and
 // streams through a stand-in upstream), the Functions emulator log parser, and
-// the cost arithmetic.
+// the cost arithmetic, and the CPU sampler (on this machine's /proc).
+import { spawn } from 'node:child_process';
 import http2 from 'node:http2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectionOf, firestoreProtos, GrpcFrameParser, grpcFrame, RpcTally, startFirestoreProxy, summarize, type FirestoreProxy } from '../../scripts/lib/firestoreProxy.mjs';
 import { InvocationLog } from '../../scripts/lib/functionsLog.mjs';
 import { costOf, lessBaseline, perUnit, windowCounts } from '../../scripts/lib/benchCost.mjs';
+import { kindOf, startCpuSampler } from '../../scripts/lib/cpuSampler.mjs';
 
 const DB = 'projects/p/databases/(default)';
 const doc = (path: string) => `${DB}/documents/${path}`;
@@ -257,5 +259,38 @@ describe('cost arithmetic', () => {
     const per = perUnit(lessBaseline(windowCounts(log, proxy, 1000, 3000), null), 1);
     // 2 writes, 3 reads, 1 invocation per alert, × 1e6: 20 × $0.09 + 30 × $0.03 = $2.70; 1 × $0.40
     expect(costOf(per)).toMatchObject({ firestoreUsd: 2.7, functionsUsd: 0.4, totalUsd: 3.1 });
+  });
+});
+
+describe('the CPU sampler', () => {
+  it('names the kinds of an emulator suite\'s processes from their command lines', () => {
+    expect(kindOf('/usr/bin/node /x/node_modules/firebase-tools/lib/emulator/functionsEmulatorRuntime')).toBe('functions workers');
+    expect(kindOf('/usr/lib/jvm/temurin-25-jdk-amd64/bin/java -jar /x/.emulators/cloud-firestore-launcher.jar --port 8080')).toBe('Firestore emulator');
+    expect(kindOf('java -cp /usr/lib/google-cloud-sdk/platform/pubsub-emulator/lib/x.jar com.google.cloud.pubsub.testing.v1.Main')).toBe('Pub/Sub emulator');
+    expect(kindOf('/usr/bin/node /x/scripts/lib/bench-pipeline.mjs /x/out.json {}')).toBe('bench driver');
+    expect(kindOf('node /x/node_modules/.bin/firebase emulators:exec --config c.json')).toBe('Functions emulator (firebase-tools)');
+    expect(kindOf('/bin/sh -c true')).toBe('other');
+  });
+
+  it.runIf(process.platform === 'linux')('counts the CPU time of a descendant that burns it, and none before it started', async () => {
+    // A shell (the root) whose child burns CPU for about 300 ms of its own time, then waits until its stdin closes.
+    const burn = 'const t = process.cpuUsage(); while ((process.cpuUsage(t).user + process.cpuUsage(t).system) < 300000); console.log("done"); process.stdin.resume(); process.stdin.on("end", () => process.exit(0));';
+    const root = spawn('/bin/sh', ['-c', `${JSON.stringify(process.execPath)} -e ${JSON.stringify(burn)} bench-pipeline.mjs; true`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const ended = new Promise((resolve) => root.once('close', resolve));
+    const sampler = startCpuSampler(root.pid as number, { intervalMs: 50 });
+    const before = Date.now();
+    expect(sampler.available).toBe(true);
+    await new Promise<void>((resolve) => root.stdout?.once('data', () => resolve()));
+    // Let the sampler see the burnt time (poll with a deadline).
+    let window = sampler.between(before, Date.now());
+    for (const deadline = Date.now() + 5000; (window?.ms['bench driver'] ?? 0) < 250 && Date.now() < deadline; window = sampler.between(before, Date.now())) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    sampler.stop();
+    root.stdin?.end();
+    await ended;
+    expect(window?.ms['bench driver']).toBeGreaterThanOrEqual(250);
+    expect(window?.ms['bench driver']).toBeLessThan(2000);
+    expect(sampler.between(before - 10_000, before - 5000)?.ms['bench driver']).toBe(0);
   });
 });
