@@ -307,9 +307,9 @@ if (!quick) {
     if (!w || !messages) return null;
     const byKind = Object.fromEntries(Object.entries(w.ms).filter(([k, v]) => k !== 'bench driver' && v > 0).map(([k, v]) => [k, Number((v / messages).toFixed(1))]));
     const total = Number((Object.entries(w.ms).reduce((sum, [k, v]) => (k === 'bench driver' ? sum : sum + v), 0) / messages).toFixed(1));
-    return { total, byKind, seconds: w.seconds };
+    return { total, byKind, workersStarted: w.started['functions workers'], seconds: w.seconds };
   };
-  const cpuText = (c) => (c ? `${c.total} ms (${Object.entries(c.byKind).map(([k, v]) => `${k} ${v}`).join(', ')})` : 'not measured (no /proc)');
+  const cpuText = (c) => (c ? `${c.total} ms (${Object.entries(c.byKind).map(([k, v]) => `${k} ${v}`).join(', ')}; ${c.workersStarted} worker${c.workersStarted === 1 ? '' : 's'} started)` : 'not measured (no /proc)');
 
 
   // --- 3. the pipeline on the emulators ------------------------------------
@@ -471,7 +471,7 @@ if (!quick) {
     const stepCpu = (suite, st) => (st.from && st.to ? cpuPer(suite, st.from, st.to, st.messages) : null);
     const cpuOfStep = (suite) => (st) => {
       const c = stepCpu(suite, st);
-      return c ? `, ${c.total} CPU-ms/msg` : '';
+      return c ? `, ${c.total} CPU-ms/msg, ${c.workersStarted} worker${c.workersStarted === 1 ? '' : 's'} started` : '';
     };
     const stepText = (suite) => (s) => `${s.rate}/s ${s.pass ? 'pass' : 'FAIL'} (${s.firstTry ? `first try failed: ${attemptText(s.firstTry)}${cpuOfStep(suite)(s.firstTry)}; second try: ` : ''}${attemptText(s)}${cpuOfStep(suite)(s)})`;
     // The CPU a message costs at the highest step that passed: on these cores, what it leaves for a sustained rate.
@@ -497,7 +497,7 @@ if (!quick) {
     );
     fs.writeFileSync(
       path.join(tools, 'cost-breakdown.json'),
-      JSON.stringify({ ...breakdown, ramp: { pipeline: p.ramp, floor: f.ramp } }, null, 2),
+      JSON.stringify({ ...breakdown, ramp: { pipeline: p.ramp.map((st) => ({ ...st, cpuMsPerMessage: stepCpu(pipeline, st) })), floor: f.ramp.map((st) => ({ ...st, cpuMsPerMessage: stepCpu(floor, st) })) } }, null, 2),
     );
     notes.push(`The breakdowns as JSON: ${path.relative(ROOT, path.join(tools, 'cost-breakdown.json'))}; the emulators' output, each line stamped: ${path.relative(ROOT, pipeline.logFile)}, ${path.relative(ROOT, floor.logFile)}.`);
   }

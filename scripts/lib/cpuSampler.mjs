@@ -102,15 +102,21 @@ export function startCpuSampler(rootPid, { intervalMs = 500 } = {}) {
      * CPU milliseconds by kind between two times: each process's ticks at the
      * last sample before `to` less those before `from` (a process started in
      * the window counts all its time, its start included; one that ended
-     * loses its time after its last sample).
+     * loses its time after its last sample), and how many processes of each
+     * kind started in the window (a Functions worker is a cold start).
      */
     between(from, to) {
       if (!available || samples.length === 0) return null;
       const a = at(from);
       const b = at(to);
       const ms = Object.fromEntries(CPU_KINDS.map((k) => [k, 0]));
-      for (const [pid, ticks] of b.ticks) ms[kinds.get(pid) ?? 'other'] += ((ticks - (a.ticks.get(pid) ?? 0)) * 1000) / hz;
-      return { ms, seconds: (b.t - a.t) / 1000 };
+      const started = Object.fromEntries(CPU_KINDS.map((k) => [k, 0]));
+      for (const [pid, ticks] of b.ticks) {
+        const kind = kinds.get(pid) ?? 'other';
+        ms[kind] += ((ticks - (a.ticks.get(pid) ?? 0)) * 1000) / hz;
+        if (!a.ticks.has(pid)) started[kind] += 1;
+      }
+      return { ms, started, seconds: (b.t - a.t) / 1000 };
     },
     stop() {
       if (timer) clearInterval(timer);

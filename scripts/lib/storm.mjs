@@ -23,13 +23,14 @@ export const STORM_MESSAGES = DISTINCT + REPEATS;
 
 /**
  * Workers to warm before a storm at `rate`/s: one per message a second (enough
- * for ~1 s of handling each), 6 at least, 24 at most. The Functions emulator
+ * for ~1 s of handling each), 6 at least, MAX_WARM_WORKERS at most. The Functions emulator
  * starts a worker process per concurrent event and keeps it; a storm that has
  * to start workers as it goes measures their cold starts (seconds each on a
  * busy machine), and whatever an earlier phase happened to leave warm.
  */
+export const MAX_WARM_WORKERS = 40;
 export function warmWorkers(rate) {
-  return Math.min(24, Math.max(6, Math.ceil(rate)));
+  return Math.min(MAX_WARM_WORKERS, Math.max(6, Math.ceil(rate)));
 }
 
 /** Distinct alerts among the first `n` messages of stormMessage() (every 6th repeats one). */

@@ -273,13 +273,14 @@ describe('the CPU sampler', () => {
   });
 
   it.runIf(process.platform === 'linux')('counts the CPU time of a descendant that burns it, and none before it started', async () => {
-    // A shell (the root) whose child burns CPU for about 300 ms of its own time, then waits until its stdin closes.
+    // A shell (the root) that, once told on its stdin, starts a child that burns about 300 ms of CPU and then waits until stdin closes.
     const burn = 'const t = process.cpuUsage(); while ((process.cpuUsage(t).user + process.cpuUsage(t).system) < 300000); console.log("done"); process.stdin.resume(); process.stdin.on("end", () => process.exit(0));';
-    const root = spawn('/bin/sh', ['-c', `${JSON.stringify(process.execPath)} -e ${JSON.stringify(burn)} bench-pipeline.mjs; true`], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const root = spawn('/bin/sh', ['-c', `read go; ${JSON.stringify(process.execPath)} -e ${JSON.stringify(burn)} bench-pipeline.mjs; true`], { stdio: ['pipe', 'pipe', 'inherit'] });
     const ended = new Promise((resolve) => root.once('close', resolve));
     const sampler = startCpuSampler(root.pid as number, { intervalMs: 50 });
     const before = Date.now();
     expect(sampler.available).toBe(true);
+    root.stdin?.write('go\n'); // after the sampler's first sample: the child starts inside the window
     await new Promise<void>((resolve) => root.stdout?.once('data', () => resolve()));
     // Let the sampler see the burnt time (poll with a deadline).
     let window = sampler.between(before, Date.now());
@@ -291,6 +292,7 @@ describe('the CPU sampler', () => {
     await ended;
     expect(window?.ms['bench driver']).toBeGreaterThanOrEqual(250);
     expect(window?.ms['bench driver']).toBeLessThan(2000);
+    expect(window?.started['bench driver']).toBe(1);
     expect(sampler.between(before - 10_000, before - 5000)?.ms['bench driver']).toBe(0);
   });
 });
