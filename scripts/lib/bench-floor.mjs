@@ -90,6 +90,8 @@ async function rampStep(r, attempt = 1) {
 
 // As for the pipeline: a failing step is run once more before the ramp ends.
 const rampSteps = [];
+// The ramp counts no reads or writes: the proxy passes its RPCs through undecoded (as for the pipeline).
+await control.decoding(false);
 for (const r of ramp) {
   log(`capacity ramp: ${rampMessages} messages at ${r}/s`);
   let result = await rampStep(r);

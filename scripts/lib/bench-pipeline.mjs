@@ -348,6 +348,8 @@ async function rampStep(r, n, attempt = 1) {
 // machine does not end the ramp; two failures at one rate do.
 async function capacityRamp() {
   const steps = [];
+  // The ramp counts no reads or writes: the proxy passes its RPCs through undecoded (as for the floor).
+  await control.decoding(false);
   for (const r of ramp) {
     log(`capacity ramp: ${rampMessages} messages at ${r}/s`);
     let step = await rampStep(r, rampMessages);

@@ -5,7 +5,7 @@
 import http from 'node:http';
 import { summarize } from './firestoreProxy.mjs';
 
-/** Serves GET /activity and GET /firestore?from=&to=&caller= ; resolves to {url, close()}. */
+/** Serves GET /activity, GET /firestore?from=&to=&caller= and POST /decoding?on=0|1 ; resolves to {url, close()}. */
 export async function startControl({ log, proxy }) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x');
@@ -15,6 +15,10 @@ export async function startControl({ log, proxy }) {
     };
     if (url.pathname === '/activity') {
       return send(200, { now: Date.now(), functions: log.activity(), firestore: proxy.activity() });
+    }
+    if (url.pathname === '/decoding' && req.method === 'POST') {
+      proxy.setDecoding(url.searchParams.get('on') === '1');
+      return send(200, { decoding: url.searchParams.get('on') === '1' });
     }
     if (url.pathname === '/firestore') {
       const from = Number(url.searchParams.get('from'));
@@ -31,13 +35,15 @@ export async function startControl({ log, proxy }) {
 
 /** The client side, for the scripts that run inside emulators:exec. */
 export function controlClient(baseUrl) {
-  const get = async (p) => {
-    const res = await fetch(`${baseUrl}${p}`);
+  const get = async (p, method = 'GET') => {
+    const res = await fetch(`${baseUrl}${p}`, { method });
     if (!res.ok) throw new Error(`bench control ${p}: HTTP ${res.status}`);
     return res.json();
   };
   return {
     activity: () => get('/activity'),
+    /** The proxy's decoding on or off (off: no reads or writes counted; the ramp's setting). */
+    decoding: (on) => get(`/decoding?on=${on ? 1 : 0}`, 'POST'),
     firestore: (from, to, caller) => get(`/firestore?from=${from}&to=${to}${caller ? `&caller=${encodeURIComponent(caller)}` : ''}`),
     /**
      * Resolves when neither a function execution nor a Firestore RPC has begun

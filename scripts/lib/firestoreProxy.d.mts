@@ -34,6 +34,7 @@ export interface FirestoreProxy {
   errors: string[];
   activity(): { open: number; lastAt: number; rpcs: number; errors: number };
   between(from: number, to: number): RpcRecord[];
+  setDecoding(on: boolean): void;
   close(): Promise<void>;
 }
 

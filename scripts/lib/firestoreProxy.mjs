@@ -357,6 +357,8 @@ export async function startFirestoreProxy({ upstream, callers = ['*'], host = '1
   let lastAt = 0;
   const servers = [];
   const sockets = new Set();
+  // Off: RPCs pass through and are still recorded (method, status, time), but no message is decoded, so nothing is counted as a read or write.
+  let decoding = true;
 
   const record = (r) => {
     records.push(r);
@@ -370,7 +372,7 @@ export async function startFirestoreProxy({ upstream, callers = ['*'], host = '1
     const started = Date.now();
     const rpcPath = String(headers[':path'] ?? '');
     const method = rpcPath.startsWith(`/${SERVICE}/`) ? rpcPath.slice(SERVICE.length + 2) : rpcPath;
-    const types = methodTypes(method);
+    const types = decoding ? methodTypes(method) : null;
     const tally = new RpcTally(method);
     const reqParser = new GrpcFrameParser();
     const resParser = new GrpcFrameParser();
@@ -383,9 +385,9 @@ export async function startFirestoreProxy({ upstream, callers = ['*'], host = '1
       const r = tally.finish(status ?? -1);
       record({ ...r, caller, at: Date.now(), startedAt: started, ms: Date.now() - started, ...(why ? { end: why } : {}) });
     };
-    const decode = (type, frames, encoding, into) => {
-      for (const f of frames) {
-        if (!type) continue;
+    const decode = (type, chunk, parser, encoding, into) => {
+      if (!type) return;
+      for (const f of parser.push(chunk)) {
         try {
           into(type.decode(f.compressed ? inflate(f.payload, encoding) : f.payload));
         } catch {
@@ -404,7 +406,7 @@ export async function startFirestoreProxy({ upstream, callers = ['*'], host = '1
       return;
     }
     const reqEncoding = headers['grpc-encoding'];
-    stream.pipe(tap((c) => decode(types?.request, reqParser.push(c), reqEncoding, (m) => tally.request(m)))).pipe(up);
+    stream.pipe(tap((c) => decode(types?.request, c, reqParser, reqEncoding, (m) => tally.request(m)))).pipe(up);
 
     let trailers = null;
     up.on('response', (resHeaders, flags) => {
@@ -416,7 +418,7 @@ export async function startFirestoreProxy({ upstream, callers = ['*'], host = '1
         return;
       }
       if (!stream.destroyed) stream.respond(forwardable(resHeaders), { waitForTrailers: true });
-      up.pipe(tap((c) => decode(types?.response, resParser.push(c), resEncoding, (m) => tally.response(m)))).pipe(stream);
+      up.pipe(tap((c) => decode(types?.response, c, resParser, resEncoding, (m) => tally.response(m)))).pipe(stream);
     });
     up.on('trailers', (t) => {
       trailers = t;
@@ -482,6 +484,15 @@ export async function startFirestoreProxy({ upstream, callers = ['*'], host = '1
     errors,
     /** What the proxy is doing now: RPCs under way and when the last one started or ended. */
     activity: () => ({ open, lastAt, rpcs: records.length, errors: errors.length }),
+    /**
+     * Decoding on (the default) or off: off, RPCs still pass through and are
+     * recorded, but their documents are not counted (what the capacity ramp
+     * uses, so that the proxy's decoding, which grows with the RPCs a message
+     * takes, does not weigh on the rate it measures).
+     */
+    setDecoding: (on) => {
+      decoding = Boolean(on);
+    },
     /** The records of RPCs that ended within [from, to]. */
     between: (from, to) => records.filter((r) => r.at >= from && r.at <= to),
     close: () =>

@@ -219,6 +219,23 @@ describe('startFirestoreProxy (with a stand-in upstream)', () => {
     expect(proxy.errors).toEqual([]);
     expect(proxy.activity().open).toBe(0);
   });
+
+  it('with decoding off, passes a call through and records it, but counts no write', async () => {
+    const before = proxy.records.length;
+    proxy.setDecoding(false);
+    try {
+      const body = grpcFrame(encode('CommitRequest', { database: DB, writes: [{ update: { name: doc('incidents/b'), fields: {} } }] }));
+      const r = await call('fnB', 'Commit', body);
+      expect(r.data.equals(grpcFrame(commitResponse))).toBe(true);
+      const deadline = Date.now() + 2000;
+      while (proxy.records.length < before + 1 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+      const s = summarize(proxy.records.slice(before));
+      expect(s.rpcs).toBe(1);
+      expect(s.writes).toBe(0);
+    } finally {
+      proxy.setDecoding(true);
+    }
+  });
 });
 
 describe('InvocationLog', () => {
