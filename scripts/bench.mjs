@@ -464,6 +464,20 @@ if (!quick) {
     const allPassed = (steps) => steps.length === ramp.length && steps.every((s) => s.pass);
     figures.capacityIsLowerBound = allPassed(p.ramp);
     figures.floorCapacityIsLowerBound = allPassed(f.ramp);
+    // The fastest drain among the steps that passed: a sustained rate, where a short step's 5 s of slack makes the capacity figure lenient at high rates.
+    const drainStep = (steps) => steps.filter((st) => st.pass && st.handledPerSecond).reduce((best, st) => (best && best.handledPerSecond >= st.handledPerSecond ? best : st), null);
+    // A step handled at (nearly) its publish rate only says the system can drain at least that fast.
+    const keptPace = (st) => Boolean(st && st.handledPerSecond >= 0.9 * st.rate);
+    figures.drainAlertsPerSecond = drainStep(p.ramp)?.handledPerSecond ?? null;
+    figures.floorDrainAlertsPerSecond = drainStep(f.ramp)?.handledPerSecond ?? null;
+    figures.drainIsLowerBound = keptPace(drainStep(p.ramp));
+    figures.floorDrainIsLowerBound = keptPace(drainStep(f.ramp));
+    figures.floorToPipelineDrainRatio = figures.drainAlertsPerSecond && figures.floorDrainAlertsPerSecond ? Number((figures.floorDrainAlertsPerSecond / figures.drainAlertsPerSecond).toFixed(2)) : null;
+    notes.push(
+      `drainAlertsPerSecond / floorDrainAlertsPerSecond: the fastest a step that passed was handled (its ${rampMessages} messages / seconds from its first publish until settled): ${figures.drainAlertsPerSecond} vs ${figures.floorDrainAlertsPerSecond} msg/s (×${figures.floorToPipelineDrainRatio}). ` +
+        `A step passes when the counts settle within 5 s of its last message, so at r/s it passes whenever the drain is at least ${rampMessages}·r/(${rampMessages} + 5·r), which tends to ${Math.round(rampMessages / 5)}/s as r grows: above about that drain, the capacity figure no longer tells two systems apart, and this one does. ` +
+        'A drain of at least 0.9 × its step\'s rate kept pace with the publisher and is only a lower bound (the goal is then decided as for the capacity figures).',
+    );
     figures.floorToPipelineCapacityRatio =
       figures.capacityAlertsPerSecond && figures.floorCapacityAlertsPerSecond ? Number((figures.floorCapacityAlertsPerSecond / figures.capacityAlertsPerSecond).toFixed(2)) : null;
     const attemptText = (s) =>
@@ -548,6 +562,11 @@ if (!quick && !onlyPaging) {
   const text = `floorCapacityAlertsPerSecond ≤ 1.25 × capacityAlertsPerSecond (${floorCap ?? 'none'} vs ${cap ?? 'none'}${figures.floorToPipelineCapacityRatio ? `: ×${figures.floorToPipelineCapacityRatio}` : ''})`;
   const verdict = capacityVerdict({ cap, floorCap, capIsLowerBound: figures.capacityIsLowerBound, floorIsLowerBound: figures.floorCapacityIsLowerBound });
   say(`  ${verdict === 'open' ? 'OPEN  ' : verdict === 'met' ? 'met   ' : 'MISSED'}  ${text}${capacityBoundsText(figures)}`);
+  if (figures.drainAlertsPerSecond !== undefined) {
+    const drainVerdict = capacityVerdict({ cap: figures.drainAlertsPerSecond, floorCap: figures.floorDrainAlertsPerSecond, capIsLowerBound: figures.drainIsLowerBound, floorIsLowerBound: figures.floorDrainIsLowerBound });
+    const bound = figures.drainIsLowerBound && figures.floorDrainIsLowerBound ? ' (both kept pace with the publisher: not decided)' : figures.floorDrainIsLowerBound ? ' (the floor kept pace: the ratio is at least this)' : figures.drainIsLowerBound ? ' (the pipeline kept pace: the ratio is at most this)' : '';
+    say(`  ${drainVerdict === 'open' ? 'OPEN  ' : drainVerdict === 'met' ? 'met   ' : 'MISSED'}  the same goal on the fastest drains: floorDrainAlertsPerSecond ≤ 1.25 × drainAlertsPerSecond (${figures.floorDrainAlertsPerSecond ?? 'none'} vs ${figures.drainAlertsPerSecond ?? 'none'}${figures.floorToPipelineDrainRatio ? `: ×${figures.floorToPipelineDrainRatio}` : ''})${bound}`);
+  }
 }
 if (!quick && !onlyCapacity) {
   const p95 = figures.alertToFirstPageMsP95;
