@@ -334,6 +334,8 @@ describe('responder console', { timeout: 180_000 }, () => {
       // Cancelling it puts the rotation back.
       await page.getByRole('table', { name: 'Overrides' }).getByRole('row').filter({ hasText: 'e2e cover' }).getByRole('button', { name: 'Cancel' }).click();
       await shows(page.getByRole('region', { name: 'Overrides' }), 'No override now or ahead');
+      // The list drops it on the local write; the status says when Firestore has the delete.
+      await shows(page.getByRole('region', { name: 'Overrides' }).getByRole('status'), 'Override cancelled');
       await waitFor(async () => ((await now.textContent()) === before ? true : undefined), 'the rotation back on call', EXPECT_MS);
       expect((await db().collection('oncallOverrides').where('createdBy', '==', responder.uid).get()).size).toBe(0);
 

@@ -27,6 +27,17 @@ export function OncallPage() {
   const overrides = useMemo(() => overridesOf(live.data, ONCALL), [live.data]);
   const views = useMemo(() => scheduleViews(overrides, new Date(now), ONCALL), [overrides, now]);
   const label = (uid: string) => personLabel(uid, users);
+  // The list drops a cancelled override at once (the local write); this says when Firestore has it, or why not.
+  const [cancelled, setCancelled] = useState<{ kind: 'idle' | 'saving' | 'saved' | 'error'; text?: string }>({ kind: 'idle' });
+  async function cancelOverride(id: string) {
+    setCancelled({ kind: 'saving', text: 'Cancelling…' });
+    try {
+      await deleteDoc(doc(session.db, 'oncallOverrides', id));
+      setCancelled({ kind: 'saved', text: 'Override cancelled' });
+    } catch (err) {
+      setCancelled({ kind: 'error', text: `The override was not cancelled: ${explainError(err)}` });
+    }
+  }
 
   return (
     <>
@@ -97,7 +108,7 @@ export function OncallPage() {
                   <td>{formatDateTime(o.end)}</td>
                   <td>{o.reason ?? ''}</td>
                   <td>
-                    <button type="button" disabled={!session.canRespond} title={session.canRespond ? 'Cancel this override' : VIEWER_TITLE} onClick={() => void deleteDoc(doc(session.db, 'oncallOverrides', o.id))}>
+                    <button type="button" disabled={!session.canRespond} title={session.canRespond ? 'Cancel this override' : VIEWER_TITLE} onClick={() => void cancelOverride(o.id)}>
                       Cancel
                     </button>
                   </td>
@@ -106,6 +117,9 @@ export function OncallPage() {
             </tbody>
           </table>
         )}
+        <span class={`result ${cancelled.kind === 'error' ? 'result-error' : cancelled.kind === 'saved' ? 'result-ok' : ''}`} role="status" aria-live="polite">
+          {cancelled.text ?? ''}
+        </span>
       </Section>
     </>
   );
