@@ -1,15 +1,8 @@
 import { onTaskDispatched } from 'firebase-functions/v2/tasks';
 
-/**
- * Folds an incident's alert documents into its counts (scheduled at most once a
- * second per incident). At most 5 run at once: a roll-up takes tens of
- * milliseconds, so 5 keep up with dozens of storming incidents, while a slow
- * one (a cold start under a storm) no longer lets the next seconds' roll-ups
- * each start an instance of their own (on the emulator, a worker process:
- * 15 of them in one 240-message burst, which starved the ingest of CPU).
- */
+/** Folds an incident's alert documents into its counts (scheduled at most once a second per incident). */
 export const rollupIncident = onTaskDispatched<{ incidentId: string; second?: number; dueAt?: number }>(
-  { retryConfig: { maxAttempts: 20, minBackoffSeconds: 1, maxBackoffSeconds: 30 }, rateLimits: { maxConcurrentDispatches: 5 } },
+  { retryConfig: { maxAttempts: 20, minBackoffSeconds: 1, maxBackoffSeconds: 30 }, rateLimits: { maxConcurrentDispatches: 50 } },
   async (req) => {
     const { rollupIncident: rollup } = await import('../app/rollupIncident.js');
     const { withPolicy } = await import('../app/compose.js');
