@@ -27,7 +27,7 @@ import { startFirestoreProxy } from './lib/firestoreProxy.mjs';
 import { InvocationLog, runTailingStdout } from './lib/functionsLog.mjs';
 import { isolatedProject, TEST_CONFIG_OVERLAY } from './lib/project.mjs';
 import { freePort, run, shellJoin } from './lib/run.mjs';
-import { percentile, STORM_MESSAGES, warmWorkers } from './lib/storm.mjs';
+import { MAX_WARM_WORKERS, percentile, STORM_MESSAGES, warmWorkers } from './lib/storm.mjs';
 import { taskTimerFor } from './lib/suite.mjs';
 
 const args = process.argv.slice(2);
@@ -362,7 +362,7 @@ if (!quick) {
     if (!onlyCapacity) {
       notes.push('alertToIncidentMsP50/P95: 50 sequential generic alerts POSTed to /alertWebhook/generic after a warm-up, each timed from the POST until a Firestore snapshot listener (onSnapshot on incidents where service == X) sees the incident.');
       notes.push(
-        `stormAlertsPerSecond: ${STORM_MESSAGES} Alertmanager messages (1,000 distinct alerts + 200 repeats, one group) published to the alerts topic at a steady ${rate}/s after warming ${warmWorkers(rate)} onAlertPublished workers (max(6, rate), at most 24: the emulator starts a worker process per concurrent event, and one started mid-storm is a cold start); messages / seconds from the first publish until alertCount is 1,000 and the alerts' occurrences sum to 1,200.`,
+        `stormAlertsPerSecond: ${STORM_MESSAGES} Alertmanager messages (1,000 distinct alerts + 200 repeats, one group) published to the alerts topic at a steady ${rate}/s after warming ${warmWorkers(rate)} onAlertPublished workers (max(6, rate), at most ${MAX_WARM_WORKERS}: the emulator starts a worker process per concurrent event, and one started mid-storm is a cold start); messages / seconds from the first publish until alertCount is 1,000 and the alerts' occurrences sum to 1,200.`,
       );
       notes.push('stormIncidentDocWritesPerSecond: distinct update times of the incident document seen by a snapshot listener during the storm, divided by the storm seconds (peak: most writes within any 1 s).');
       notes.push('stormSlackCalls: calls to the loopback Slack server that name the storm incident (its service, or its channel), counted by that server.');
@@ -504,7 +504,7 @@ if (!quick) {
     );
     const topped = (steps) => (allPassed(steps) ? ` (every step passed: at least ${ramp.at(-1)}/s)` : '');
     notes.push(
-      `capacityAlertsPerSecond / floorCapacityAlertsPerSecond: a ramp of short storms, each ${rampMessages} messages (${rampMessages - Math.floor((rampMessages + 1) / 6)} distinct alerts + every 6th a repeat) for a fresh service, published at ${ramp.join(', ')} msg/s after warming max(6, rate) workers (at most 24; again only when a step needs more than were warmed, or after a failed step) and waiting for the functions to go quiet; ` +
+      `capacityAlertsPerSecond / floorCapacityAlertsPerSecond: a ramp of short storms, each ${rampMessages} messages (${rampMessages - Math.floor((rampMessages + 1) / 6)} distinct alerts + every 6th a repeat) for a fresh service, published at ${ramp.join(', ')} msg/s after warming max(6, rate) workers (at most ${MAX_WARM_WORKERS}; again only when a step needs more than were warmed, or after a failed step) and waiting for the functions to go quiet; ` +
         'a step passes when nothing is lost and the counts settle within 5 s of the last message (pipeline: the incident\'s alertCount and the alerts\' occurrences; floor: its documents); a step that fails is run once more on a fresh service, and the figure is the highest rate before a step that fails twice, which ends the ramp. ' +
         `With ${rampMessages} messages a step at r/s passes when the system drains at least ${rampMessages}·r/(${rampMessages} + 5·r) msg/s, so it measures a sustained rate only within that margin. ` +
         `Pipeline: ${p.ramp.map(stepText(pipeline)).join('; ')}${topped(p.ramp)}. Floor: ${f.ramp.map(stepText(floor)).join('; ')}${topped(f.ramp)}.`,
@@ -533,11 +533,16 @@ function capacityVerdict({ cap, floorCap, capIsLowerBound, floorIsLowerBound }) 
   // The floor's figure is a lower bound: the true ratio is at least this one.
   return ok ? 'open' : 'missed';
 }
-function capacityBoundsText(f) {
-  if (f.capacityIsLowerBound && f.floorCapacityIsLowerBound) return ` (both passed every step, up to ${ramp.at(-1)}/s: neither limit was reached, so the ratio is not known; a higher --ramp would tell)`;
-  if (f.floorCapacityIsLowerBound) return ' (the floor passed every step: its figure is a lower bound, and the ratio at least this)';
-  if (f.capacityIsLowerBound) return ' (the pipeline passed every step: its figure is a lower bound, and the ratio at most this)';
-  return '';
+/**
+ * One capacity goal line: its verdict (capacityVerdict) and, when a figure is
+ * only a lower bound, which way that leaves the ratio (`why` says what made
+ * each figure one).
+ */
+function capacityGoalLine({ goalText, cap, floorCap, capIsLowerBound, floorIsLowerBound, why }) {
+  const verdict = capacityVerdict({ cap, floorCap, capIsLowerBound, floorIsLowerBound });
+  const label = verdict === 'open' ? 'OPEN  ' : verdict === 'met' ? 'met   ' : 'MISSED';
+  const bounds = capIsLowerBound && floorIsLowerBound ? why.both : floorIsLowerBound ? why.floor : capIsLowerBound ? why.pipeline : '';
+  return `  ${label}  ${goalText}${bounds}`;
 }
 
 figures.benchSeconds = Math.round((Date.now() - started) / 1000);
@@ -557,15 +562,32 @@ if (!quick && !onlyPaging && !onlyCapacity) {
   say(`  ${goal(figures.functionInvocationsPerStormAlert <= 2.2, `functionInvocationsPerStormAlert ≤ 2.2 (${figures.functionInvocationsPerStormAlert}, entering by Pub/Sub; the floor ${figures.floorFunctionInvocationsPerAlert})`)}`);
 }
 if (!quick && !onlyPaging) {
-  const cap = figures.capacityAlertsPerSecond;
-  const floorCap = figures.floorCapacityAlertsPerSecond;
-  const text = `floorCapacityAlertsPerSecond ≤ 1.25 × capacityAlertsPerSecond (${floorCap ?? 'none'} vs ${cap ?? 'none'}${figures.floorToPipelineCapacityRatio ? `: ×${figures.floorToPipelineCapacityRatio}` : ''})`;
-  const verdict = capacityVerdict({ cap, floorCap, capIsLowerBound: figures.capacityIsLowerBound, floorIsLowerBound: figures.floorCapacityIsLowerBound });
-  say(`  ${verdict === 'open' ? 'OPEN  ' : verdict === 'met' ? 'met   ' : 'MISSED'}  ${text}${capacityBoundsText(figures)}`);
+  const ratioText = (r) => (r ? `: ×${r}` : '');
+  say(
+    capacityGoalLine({
+      goalText: `floorCapacityAlertsPerSecond ≤ 1.25 × capacityAlertsPerSecond (${figures.floorCapacityAlertsPerSecond ?? 'none'} vs ${figures.capacityAlertsPerSecond ?? 'none'}${ratioText(figures.floorToPipelineCapacityRatio)})`,
+      cap: figures.capacityAlertsPerSecond,
+      floorCap: figures.floorCapacityAlertsPerSecond,
+      capIsLowerBound: figures.capacityIsLowerBound,
+      floorIsLowerBound: figures.floorCapacityIsLowerBound,
+      why: {
+        both: ` (both passed every step, up to ${ramp.at(-1)}/s: neither limit was reached, so the ratio is not known; a higher --ramp would tell)`,
+        floor: ' (the floor passed every step: its figure is a lower bound, and the ratio at least this)',
+        pipeline: ' (the pipeline passed every step: its figure is a lower bound, and the ratio at most this)',
+      },
+    }),
+  );
   if (figures.drainAlertsPerSecond !== undefined) {
-    const drainVerdict = capacityVerdict({ cap: figures.drainAlertsPerSecond, floorCap: figures.floorDrainAlertsPerSecond, capIsLowerBound: figures.drainIsLowerBound, floorIsLowerBound: figures.floorDrainIsLowerBound });
-    const bound = figures.drainIsLowerBound && figures.floorDrainIsLowerBound ? ' (both kept pace with the publisher: not decided)' : figures.floorDrainIsLowerBound ? ' (the floor kept pace: the ratio is at least this)' : figures.drainIsLowerBound ? ' (the pipeline kept pace: the ratio is at most this)' : '';
-    say(`  ${drainVerdict === 'open' ? 'OPEN  ' : drainVerdict === 'met' ? 'met   ' : 'MISSED'}  the same goal on the fastest drains: floorDrainAlertsPerSecond ≤ 1.25 × drainAlertsPerSecond (${figures.floorDrainAlertsPerSecond ?? 'none'} vs ${figures.drainAlertsPerSecond ?? 'none'}${figures.floorToPipelineDrainRatio ? `: ×${figures.floorToPipelineDrainRatio}` : ''})${bound}`);
+    say(
+      capacityGoalLine({
+        goalText: `the same goal on the fastest drains: floorDrainAlertsPerSecond ≤ 1.25 × drainAlertsPerSecond (${figures.floorDrainAlertsPerSecond ?? 'none'} vs ${figures.drainAlertsPerSecond ?? 'none'}${ratioText(figures.floorToPipelineDrainRatio)})`,
+        cap: figures.drainAlertsPerSecond,
+        floorCap: figures.floorDrainAlertsPerSecond,
+        capIsLowerBound: figures.drainIsLowerBound,
+        floorIsLowerBound: figures.floorDrainIsLowerBound,
+        why: { both: ' (both kept pace with the publisher: not decided)', floor: ' (the floor kept pace: the ratio is at least this)', pipeline: ' (the pipeline kept pace: the ratio is at most this)' },
+      }),
+    );
   }
 }
 if (!quick && !onlyCapacity) {
