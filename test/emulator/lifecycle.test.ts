@@ -4,11 +4,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { assertFails, initializeTestEnvironment, type RulesTestEnvironment } from '@firebase/rules-unit-testing';
+import { Timestamp } from 'firebase-admin/firestore';
 import { setLogLevel } from 'firebase/firestore';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { applyStatusUpdate } from '../../functions/src/app/applyUpdate';
 import { withPolicy } from '../../functions/src/app/compose';
 import { withRetries } from '../../functions/src/app/retry';
+import { rollupIncident } from '../../functions/src/app/rollupIncident';
+import { firestoreIncidentStore } from '../../functions/src/adapters/incidentStore';
 import { db, PROJECT_ID, postAlert, timelineOf, unique, waitFor, waitForIncident } from '../support/emulator';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -109,5 +112,21 @@ describe('incident lifecycle through status updates', () => {
     const notes = await db().collection('notifications').where('incidentId', '==', incident.id).where('kind', '==', 'status_changed').get();
     expect(notes.size).toBe(1);
     expect((await db().doc(`incidents/${incident.id}`).get()).get('status')).toBe('acknowledged');
+  });
+
+  it('a roll-up after a responder resolved with the alert still firing leaves it resolved; only alerts written after the resolve count', async () => {
+    const before = new Date(Date.now() - 60_000);
+    const incident = await openIncident();
+    expect((await update(incident.id, 'uid-alice', { action: 'resolve' })).result).toEqual({ ok: true });
+    const resolvedAt = ((await db().doc(`incidents/${incident.id}`).get()).get('statusChangedAt') as Timestamp).toDate();
+    const [alertDoc] = (await db().collection(`incidents/${incident.id}/alerts`).get()).docs;
+    // Stamped by Firestore at the commit, not by the function's clock.
+    expect(alertDoc?.get('writtenAt')).toBeInstanceOf(Timestamp);
+    expect(await firestoreIncidentStore.countAlerts(incident.id, { firingWrittenAfter: resolvedAt })).toEqual({ total: 1, firing: 1, firingWrittenAfter: 0 });
+    expect(await firestoreIncidentStore.countAlerts(incident.id, { firingWrittenAfter: before })).toEqual({ total: 1, firing: 1, firingWrittenAfter: 1 });
+    // A roll-up for a later second than any the pipeline asked for: it counts one firing alert, and does not reopen.
+    await rollupIncident(incident.id, Math.floor(Date.now() / 1000) + 3600, withPolicy());
+    expect((await db().doc(`incidents/${incident.id}`).get()).data()).toMatchObject({ status: 'resolved', reopenCount: 0, firingCount: 1 });
+    expect((await timelineOf(incident.id)).filter((e) => e.type === 'reopened')).toEqual([]);
   });
 });

@@ -68,6 +68,10 @@ export class MemoryStore implements IncidentStore, OutboxStore, NoiseStore {
   readonly versions = new Map<string, number>();
   readonly timelines = new Map<string, (TimelineEntry & { id: string; seq: number })[]>();
   readonly alerts = new Map<string, AlertRecord>(); // incidentId/alertId
+  /** When each alert document was last written (Firestore's commit time: `writtenAt`), by `now`. */
+  readonly alertsWrittenAt = new Map<string, Date>();
+  /** The commit time stamped on writes; world() sets it to the test clock. */
+  now: () => Date = () => new Date();
   readonly checklists = new Map<string, Map<string, ChecklistStep & Record<string, unknown>>>();
   readonly groups = new Map<string, GroupState>();
   readonly markers = new Map<string, MessageMarker>();
@@ -282,7 +286,10 @@ export class MemoryStore implements IncidentStore, OutboxStore, NoiseStore {
     const steps = this.checklists.get(id) ?? new Map();
     for (const s of d.checklist) steps.set(s.id, clone(s));
     this.checklists.set(id, steps);
-    for (const a of d.alerts) this.alerts.set(`${id}/${a.alertId}`, clone(a.record));
+    for (const a of d.alerts) {
+      this.alerts.set(`${id}/${a.alertId}`, clone(a.record));
+      this.alertsWrittenAt.set(`${id}/${a.alertId}`, this.now());
+    }
     d.effects.forEach((e, seq) => {
       if (e.coalesced && this.notifications.has(e.id)) return;
       this.notifications.set(e.id, { id: e.id, ...notificationDoc(id, e.effect, { now: d.incident.updatedAt, drill: d.incident.drill }, seq, e.notBefore ?? d.incident.updatedAt) });
@@ -294,9 +301,12 @@ export class MemoryStore implements IncidentStore, OutboxStore, NoiseStore {
     return i ? { incident: clone(i), version: String(this.versions.get(id)) } : null;
   }
 
-  async countAlerts(incidentId: string) {
-    const mine = this.alertsOf(incidentId);
-    return { total: mine.length, firing: mine.filter((a) => a.status === 'firing').length };
+  async countAlerts(incidentId: string, opts: { firingWrittenAfter?: Date } = {}) {
+    const mine = [...this.alerts].filter(([k]) => k.startsWith(`${incidentId}/`));
+    const firing = mine.filter(([, a]) => a.status === 'firing');
+    const since = opts.firingWrittenAfter;
+    const late = since ? firing.filter(([k]) => (this.alertsWrittenAt.get(k)?.getTime() ?? 0) > since.getTime()).length : 0;
+    return { total: mine.length, firing: firing.length, firingWrittenAfter: late };
   }
 
   commitIfUnchanged(d: Decision, version: string): Promise<boolean> {

@@ -24,6 +24,7 @@ export function world() {
   const store = new MemoryStore();
   const tasks = new MemoryTasks();
   const clock = new TestClock(T0);
+  store.now = () => clock.now();
   const policy = projectPolicy();
   const rejected: { id: string; reason: string }[] = [];
   /** Noise control's log events, in order. */

@@ -160,7 +160,7 @@ describe('decide: alert-driven moves', () => {
 });
 
 describe('decide: counts_rolled_up (auto-resolve and the reopen window, once)', () => {
-  const rollup = (alertCount: number, firingCount: number, second = 10): IncidentCommand => ({ action: 'counts_rolled_up', alertCount, firingCount, second });
+  const rollup = (alertCount: number, firingCount: number, second = 10, firedAfterResolve = 0): IncidentCommand => ({ action: 'counts_rolled_up', alertCount, firingCount, second, firedAfterResolve });
 
   it('takes the counts and posts one coalesced "alerts changed" per slot', () => {
     const r = decide(incident({ alertCount: 1, firingCount: 1 }), rollup(5, 5), NOW);
@@ -183,12 +183,22 @@ describe('decide: counts_rolled_up (auto-resolve and the reopen window, once)', 
     expect(!isRejected(r) && r.incident.status).toBe('triggered');
   });
 
-  it('reopens a just-resolved incident that still has firing alerts, only within the window', () => {
+  it('reopens a just-resolved incident for an alert written after it resolved, only within the window', () => {
     const resolved = incident({ status: 'resolved', resolvedAt: at(200), statusChangedAt: at(200), alertCount: 2, firingCount: 0 });
-    const r = decide(resolved, rollup(2, 1), NOW);
-    expect(!isRejected(r) && r.incident).toMatchObject({ status: 'triggered', reopenCount: 1, firingCount: 1 });
-    const later = decide(resolved, rollup(2, 1), when(at(200 + 31 * 60)));
+    const r = decide(resolved, rollup(3, 1, 10, 1), NOW);
+    if (isRejected(r)) throw new Error(r.rejected);
+    expect(r.incident).toMatchObject({ status: 'triggered', reopenCount: 1, firingCount: 1 });
+    expect(r.timeline.map((e) => [e.type, e.message])).toEqual([['reopened', 'resolved → triggered: reopened: 1 alert fired as it resolved']]);
+    const later = decide(resolved, rollup(3, 1, 10, 1), when(at(200 + 31 * 60)));
     expect(!isRejected(later) && later.incident.status).toBe('resolved');
+  });
+
+  it('a responder resolved it with alerts still firing: the counts roll up, the incident stays resolved', () => {
+    const resolved = incident({ status: 'resolved', resolvedAt: at(200), resolvedBy: 'uid-1', statusChangedAt: at(200), alertCount: 297, firingCount: 297 });
+    const r = decide(resolved, rollup(300, 300), NOW);
+    if (isRejected(r)) throw new Error(r.rejected);
+    expect(r.incident).toMatchObject({ status: 'resolved', reopenCount: 0, alertCount: 300, firingCount: 300 });
+    expect(r.timeline).toEqual([]);
   });
 
   it('a flapping incident stops resolving by itself after flapReopens reopens, and says so once', () => {

@@ -18,7 +18,7 @@ import { log } from './logs';
 import { db } from './firebase';
 import { decode } from './firestoreCodec';
 import { queueNotice } from './outbox';
-import { alertsCol, arrayUnion, checklistCol, col, incidentRef, markdownRef, timelineCol, updatesCol } from './store';
+import { alertsCol, arrayUnion, checklistCol, col, incidentRef, markdownRef, serverTime, timelineCol, updatesCol } from './store';
 
 /** What a transaction and a write batch share. */
 interface Writer {
@@ -55,7 +55,8 @@ function writeDecision(w: Writer, d: Decision, opts: { create?: boolean; skip?: 
   }
   d.timeline.forEach(({ id: entryId, ...entry }, seq) => w.create(timelineCol(id).doc(entryId), { ...entry, seq }));
   for (const { id: stepId, ...step } of d.checklist) w.set(checklistCol(id).doc(stepId), step);
-  for (const a of d.alerts) w.set(alertsCol(id).doc(a.alertId), a.record);
+  // writtenAt: when the commit landed (a roll-up tells an alert that joined after a resolve from one already there).
+  for (const a of d.alerts) w.set(alertsCol(id).doc(a.alertId), { ...a.record, writtenAt: serverTime() });
   d.effects.forEach((e, seq) => {
     if (opts.skip?.has(e.id)) return;
     w.create(col.notifications().doc(e.id), notificationDoc(id, e.effect, { now: d.incident.updatedAt, drill: d.incident.drill }, seq, e.notBefore ?? d.incident.updatedAt));
@@ -326,15 +327,17 @@ export const firestoreIncidentStore: IncidentStore = {
     return snap.exists && snap.updateTime ? { incident: incidentOf(id, snap.data()), version: versionOf(snap.updateTime) } : null;
   },
 
-  async countAlerts(incidentId) {
+  async countAlerts(incidentId, opts = {}) {
     // Counted outside any write: a read-write transaction counting would lock
-    // the whole alerts collection and stall every concurrent ingest. Both
+    // the whole alerts collection and stall every concurrent ingest. The
     // counts come from one consistent snapshot (a read-only transaction takes no locks).
-    const [total, firing] = await db().runTransaction(
-      (tx) => Promise.all([tx.get(alertsCol(incidentId).count()), tx.get(alertsCol(incidentId).where('status', '==', 'firing').count())]),
+    const firing = alertsCol(incidentId).where('status', '==', 'firing');
+    const since = opts.firingWrittenAfter;
+    const [total, firingCount, late] = await db().runTransaction(
+      (tx) => Promise.all([tx.get(alertsCol(incidentId).count()), tx.get(firing.count()), since ? tx.get(firing.where('writtenAt', '>', since).count()) : null]),
       { readOnly: true },
     );
-    return { total: total.data().count, firing: firing.data().count };
+    return { total: total.data().count, firing: firingCount.data().count, firingWrittenAfter: late ? late.data().count : 0 };
   },
 
   async commitIfUnchanged(decision, version) {

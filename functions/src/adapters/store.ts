@@ -55,3 +55,9 @@ export function increment(n: number) {
   const { FieldValue } = require('firebase-admin/firestore') as typeof import('firebase-admin/firestore');
   return FieldValue.increment(n);
 }
+
+/** FieldValue.serverTimestamp, loaded lazily with the Firestore client: the commit's own time. */
+export function serverTime() {
+  const { FieldValue } = require('firebase-admin/firestore') as typeof import('firebase-admin/firestore');
+  return FieldValue.serverTimestamp();
+}

@@ -158,8 +158,11 @@ export interface IncidentStore {
   run<T>(work: (tx: IncidentTx) => Promise<T>): Promise<T>;
   /** The incident and its version (for commitIfUnchanged), read without a transaction. */
   incident(id: string): Promise<{ incident: Incident; version: string } | null>;
-  /** Both counts of the incident's alert documents, from one consistent snapshot. */
-  countAlerts(incidentId: string): Promise<{ total: number; firing: number }>;
+  /**
+   * The counts of the incident's alert documents, from one consistent snapshot;
+   * with `firingWrittenAfter`, also how many firing ones were written (committed) after it (else 0).
+   */
+  countAlerts(incidentId: string, opts?: { firingWrittenAfter?: Date }): Promise<{ total: number; firing: number; firingWrittenAfter: number }>;
   /** Commits a decision outside a transaction if the incident is still at `version`; false when it changed (read again). */
   commitIfUnchanged(decision: Decision, version: string): Promise<boolean>;
   /** Open incidents of a service. */

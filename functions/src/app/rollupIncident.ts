@@ -2,7 +2,7 @@
 // second per incident (Firestore's sustained per-document write rate); the
 // state machine resolves it when every alert has resolved (counts_rolled_up).
 import { decide, isRejected } from '../domain/incident';
-import { incidentPolicy } from '../domain/lifecycle';
+import { incidentPolicy, withinReopenWindow } from '../domain/lifecycle';
 import type { Policy } from '../domain/policy';
 import type { Deps } from './ports';
 
@@ -45,8 +45,12 @@ export async function rollupIncident(incidentId: string, second: number, deps: D
     if (!loaded) return 'missing';
     if (loaded.incident.rolledUpFor >= second) return 'stale'; // a roll-up for this second (or later) already ran
     // An alert committed after this count asked for a later roll-up, which will include it.
-    const counts = await deps.store.countAlerts(incidentId);
-    const decision = decide(loaded.incident, { action: 'counts_rolled_up', alertCount: counts.total, firingCount: counts.firing, second }, { now: deps.clock.now(), policy, cause: `rollup-${second}` });
+    const now = deps.clock.now();
+    // A resolved incident reopens only for alerts written after it resolved, not for those it resolved with.
+    const since = withinReopenWindow(loaded.incident, now, policy) ? loaded.incident.statusChangedAt : undefined;
+    const counts = await deps.store.countAlerts(incidentId, { firingWrittenAfter: since });
+    const command = { action: 'counts_rolled_up' as const, alertCount: counts.total, firingCount: counts.firing, second, firedAfterResolve: counts.firingWrittenAfter };
+    const decision = decide(loaded.incident, command, { now, policy, cause: `rollup-${second}` });
     if (isRejected(decision)) {
       deps.log?.({ incidentId, alertCount: counts.total, firingCount: counts.firing, changed: false });
       return 'unchanged';

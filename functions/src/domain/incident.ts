@@ -71,8 +71,11 @@ export type IncidentCommand =
   | { action: 'alert_changed'; change: 'added' | 'refired' | 'resolved'; title: string; fingerprint: string; known: number }
   /** The rules give a joining alert a higher severity. */
   | { action: 'escalate'; severity: Severity; title: string }
-  /** The incident's alert documents were counted (the roll-up of second `second`): counts, auto-resolve, late reopen. */
-  | { action: 'counts_rolled_up'; alertCount: number; firingCount: number; second: number }
+  /**
+   * The incident's alert documents were counted (the roll-up of second `second`): counts, auto-resolve, late reopen.
+   * `firedAfterResolve`: firing alerts written after the incident resolved (an ingest that read it open committed late); 0 when not asked.
+   */
+  | { action: 'counts_rolled_up'; alertCount: number; firingCount: number; second: number; firedAfterResolve: number }
   /** A deploy of the incident's service landed while it was open. */
   | { action: 'deploy_linked'; deploy: DeployRef }
   /** The incident's Slack channel exists. */
@@ -222,10 +225,11 @@ function rolledUp(incident: Incident, c: Extract<IncidentCommand, { action: 'cou
   } else if (allResolved) {
     const change = statusChange(draft.incident, 'resolved', SYSTEM, ctx.now, `all ${n} alert${n === 1 ? '' : 's'} resolved`, 'auto_resolved');
     draft = { incident: change.incident, timeline: change.timeline, effects: change.effects };
-  } else if (c.firingCount > 0 && withinReopenWindow(incident, ctx.now, ctx.policy)) {
-    // An alert joined just as the incident resolved (ingest reads incidents without locking them).
-    const f = c.firingCount;
-    const change = statusChange(draft.incident, 'triggered', SYSTEM, ctx.now, `reopened: ${f} alert${f === 1 ? '' : 's'} still firing`, 'reopened');
+  } else if (c.firedAfterResolve > 0 && withinReopenWindow(incident, ctx.now, ctx.policy)) {
+    // An alert joined just as the incident resolved (ingest reads incidents without locking them). Alerts
+    // that were firing before the resolve do not reopen it: the responder resolved with them in view.
+    const f = c.firedAfterResolve;
+    const change = statusChange(draft.incident, 'triggered', SYSTEM, ctx.now, `reopened: ${f} alert${f === 1 ? '' : 's'} fired as it resolved`, 'reopened');
     draft = { incident: change.incident, timeline: change.timeline, effects: change.effects };
   } else if (!countsChanged) {
     return 'nothing changed';

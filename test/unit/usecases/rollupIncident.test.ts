@@ -2,6 +2,7 @@
 // the coalesced Slack slot, and optimistic commits that never double-apply.
 import { describe, expect, it } from 'vitest';
 import { ingestAlertMessage } from '../../../functions/src/app/ingestAlerts';
+import { applyStatusUpdate } from '../../../functions/src/app/applyUpdate';
 import { rollupIncident } from '../../../functions/src/app/rollupIncident';
 import { message, world } from '../../support/useCases';
 
@@ -53,6 +54,36 @@ describe('rollupIncident', () => {
     expect(w.store.counts.conflicts).toBe(1);
     expect(w.store.incidents.get('inc-1')).toMatchObject({ status: 'acknowledged', alertCount: 2, rolledUpFor: 5 });
     expect(w.store.notificationsOf('inc-1').filter((n) => n.kind === 'alerts_changed')).toHaveLength(1);
+  });
+
+  it('a responder resolves with alerts still firing: a roll-up that lands after the resolve leaves it resolved', async () => {
+    const w = world();
+    await ingestAlertMessage(message('m1', alert('a')), w.ingest);
+    await ingestAlertMessage(message('m2', alert('b')), w.ingest);
+    w.clock.advance(5);
+    w.store.putUpdate('inc-1', 'u1', { action: 'resolve', requestedBy: 'uid-1' });
+    expect(await applyStatusUpdate('inc-1', 'u1', w.deps)).toMatchObject({ ok: true });
+    w.clock.advance(1);
+    expect(await rollupIncident('inc-1', 7, w.deps)).toBe('rolled_up');
+    expect(w.store.incidents.get('inc-1')).toMatchObject({ status: 'resolved', alertCount: 2, firingCount: 2, reopenCount: 0 });
+    expect(w.store.timelineOf('inc-1').filter((e) => e.type === 'reopened')).toEqual([]);
+  });
+
+  it('an alert whose ingest read the incident open but committed after the resolve reopens it at the roll-up', async () => {
+    const w = world();
+    await ingestAlertMessage(message('m1', alert('a')), w.ingest);
+    // The responder's resolve commits between m2's read of the incident (open) and m2's commit.
+    w.store.beforeApply = () => {
+      const current = w.store.incidents.get('inc-1');
+      if (current) w.store.putIncident({ ...current, status: 'resolved', resolvedAt: w.clock.now(), resolvedBy: 'uid-1', statusChangedAt: w.clock.now() });
+      w.clock.advance(0.05);
+    };
+    await ingestAlertMessage(message('m2', alert('b')), w.ingest);
+    expect(w.store.incidents.get('inc-1')?.status).toBe('resolved');
+    w.clock.advance(1);
+    expect(await rollupIncident('inc-1', 2, w.deps)).toBe('rolled_up');
+    expect(w.store.incidents.get('inc-1')).toMatchObject({ status: 'triggered', reopenCount: 1, alertCount: 2 });
+    expect(w.store.timelineOf('inc-1').at(-1)).toMatchObject({ type: 'reopened', message: 'resolved → triggered: reopened: 1 alert fired as it resolved' });
   });
 
   it('does nothing for an incident that is gone', async () => {
