@@ -14,10 +14,24 @@ import { FUNCTIONS, SECRETS, timelineOf, unique, waitFor, waitForIncident } from
 
 const children: ChildProcess[] = [];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prom-'));
-afterAll(() => {
-  for (const c of children) c.kill('SIGTERM');
-  fs.rmSync(dir, { recursive: true, force: true });
-});
+/** Stops a child and resolves once it has exited (SIGKILL after 10 s): Alertmanager writes its state into `dir` as it stops. */
+function stop(c: ChildProcess): Promise<void> {
+  if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => c.kill('SIGKILL'), 10_000);
+    c.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    c.kill('SIGTERM');
+  });
+}
+
+afterAll(async () => {
+  // Removing the directory while they still write to it failed once with ENOTEMPTY.
+  await Promise.all(children.map(stop));
+  fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
+}, 30_000);
 
 function start(bin: string, args: string[], name: string): ChildProcess {
   const log = fs.openSync(path.join(dir, `${name}.log`), 'a');
