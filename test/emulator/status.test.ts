@@ -8,7 +8,8 @@
 import Parser from 'rss-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { SUBSCRIBE_ANSWER } from '../../functions/src/app/statusHttp';
-import { createMails, publishPublicUpdate, queueSubscriberEmails } from '../../functions/src/app/statusPage';
+import { publishPublicUpdate, queueSubscriberEmails } from '../../functions/src/app/statusPage';
+import { createMails } from '../../functions/src/adapters/mail';
 import { publicIdFor } from '../../functions/src/domain/statusPage';
 import { statusLinks, subscriberIdFor } from '../../functions/src/domain/statusSubscribers';
 import { db, PROJECT_ID, SECRETS, unique, waitFor } from '../support/emulator';

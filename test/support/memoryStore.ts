@@ -15,12 +15,12 @@ import type { Postmortem } from '../../functions/src/domain/postmortem';
 import type { AlertRecord, DeployRef, Incident, TimelineEntry } from '../../functions/src/domain/types';
 import { isOpen } from '../../functions/src/domain/types';
 import type { EscalationState, PageAckWrite, PageRecord, PagingStore } from '../../functions/src/app/pagingPorts';
-import type { MailDocument } from '../../functions/src/domain/pageMessages';
 import { assignReplyCode } from '../../functions/src/domain/smsReplies';
 import { WriteRaced } from '../../functions/src/app/retry';
 import type { Clock, HeartbeatDoc, IncidentStore, IncidentTx, MailPort, MessageMarker, NoiseStore, NoticeToSend, OutboxStore, SlackOutage, SlackState, StatusPagePort, StoredUpdate, TaskPort } from '../../functions/src/app/ports';
 import { applyPublicUpdate, type ComponentHistory, type PublicIncident, type PublicUpdateInput, type StatusConfig, type StatusDoc, type StatusSummary, statusReadPaths } from '../../functions/src/domain/statusPage';
-import type { MailDoc, MailWrite, Subscriber } from '../../functions/src/domain/statusSubscribers';
+import type { MailDoc, MailWrite } from '../../functions/src/domain/mail';
+import type { Subscriber } from '../../functions/src/domain/statusSubscribers';
 
 const clone = <T>(v: T): T => structuredClone(v);
 
@@ -420,7 +420,7 @@ export class MemoryPaging implements PagingStore {
   readonly overrideDocs = new Map<string, Record<string, unknown>>();
   readonly pages = new Map<string, PageRecord>(); // incidentId/pageId
   readonly escalations = new Map<string, EscalationState>(); // incidentId/c<cycle>
-  readonly mail = new Map<string, MailDocument>();
+  readonly mail = new Map<string, MailDoc>();
   readonly replyCodes = new Map<string, Record<string, { code: number | null; pageId: string; at: Date }>>();
   readonly acks = new Map<string, Record<string, unknown>>();
   readonly drills = new Map<string, string[]>();
@@ -477,7 +477,7 @@ export class MemoryPaging implements PagingStore {
   async saveEscalation(incidentId: string, state: EscalationState) {
     this.escalations.set(`${incidentId}/c${state.cycle}`, clone(state));
   }
-  async queueMail(id: string, mail: MailDocument) {
+  async queueMail(id: string, mail: MailDoc) {
     if (this.mail.has(id)) return false;
     this.mail.set(id, clone(mail));
     return true;

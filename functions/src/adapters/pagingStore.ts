@@ -3,7 +3,7 @@
 //   oncallOverrides/{id}                who covers whom (responders write them)
 //   incidents/{id}/pages/{pageId}       each channel attempt of a page
 //   incidents/{id}/paging/c{cycle}      where an escalation stands
-//   mail/{id}                           emails for the Trigger Email extension
+//   mail/{id}                           emails for the Trigger Email extension (written by adapters/mail.ts)
 //   smsReplyCodes/{phone}               the reply codes in use on a number (pipeline only)
 //   pageAcks/{key}                      single-use keys of acknowledgement links and SMS replies (pipeline only)
 //   oncallHandoffs/{id}                 hand-over DMs sent (pipeline only)
@@ -12,13 +12,13 @@ import { assignReplyCode } from '../domain/smsReplies';
 import { type Incident, OPEN_STATUSES } from '../domain/types';
 import type { EscalationState, PageRecord, PagingStore } from '../app/pagingPorts';
 import { db } from './firebase';
+import { createMails } from './mail';
 import { decode } from './firestoreCodec';
 import { col, incidentRef, updatesCol } from './store';
 
 export const PAGING_COLLECTIONS = {
   users: 'users',
   overrides: 'oncallOverrides',
-  mail: 'mail',
   replyCodes: 'smsReplyCodes',
   acks: 'pageAcks',
   handoffs: 'oncallHandoffs',
@@ -102,13 +102,7 @@ export const firestorePaging: PagingStore = {
   },
 
   async queueMail(id, mail) {
-    try {
-      await db().collection(PAGING_COLLECTIONS.mail).doc(id).create(mail);
-      return true;
-    } catch (e) {
-      if ((e as { code?: unknown }).code === ALREADY_EXISTS) return false;
-      throw e;
-    }
+    return (await createMails([{ id, data: mail }])) === 1;
   },
 
   async assignReplyCode(phone, page, stillWaiting) {

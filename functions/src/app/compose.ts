@@ -20,7 +20,8 @@ import type { SlackSettings } from './slackDelivery';
 import { type Deps, type NoiseStore, systemClock } from './ports';
 import { storeRejected } from './rejected';
 import type { StakeholderDeps } from './stakeholderDelivery';
-import { firestoreMail, firestoreStatusPage } from './statusPage';
+import { firestoreStatusPage } from './statusPage';
+import { firestoreMail } from '../adapters/mail';
 
 export function deps(): Deps {
   return { store: firestoreIncidentStore, tasks: { enqueue: enqueueTask }, clock: systemClock };

@@ -4,7 +4,7 @@
 // Firestore by adapters/pagingStore.ts and in memory by
 // test/support/memoryStore.ts (MemoryPaging).
 import type { Channel } from '../domain/notificationRules';
-import type { MailDocument } from '../domain/pageMessages';
+import type { MailDoc } from '../domain/mail';
 import type { OpenSmsPage } from '../domain/smsReplies';
 import type { Incident } from '../domain/types';
 
@@ -74,7 +74,7 @@ export interface PagingStore {
   escalation(incidentId: string, cycle: number): Promise<EscalationState | null>;
   saveEscalation(incidentId: string, state: EscalationState): Promise<void>;
   /** mail/{id} for the Trigger Email extension, created only if absent (a retry sends nothing twice). */
-  queueMail(id: string, mail: MailDocument): Promise<boolean>;
+  queueMail(id: string, mail: MailDoc): Promise<boolean>;
   /**
    * The reply code of `incidentId` on this phone number (smsReplyCodes/{phone},
    * in a transaction): its own, else the smallest free one among incidents

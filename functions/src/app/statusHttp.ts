@@ -29,6 +29,7 @@ import {
 import type { HttpRequestLike } from './alertWebhook';
 import { toRequestLike } from './httpAdapters';
 import { readStatusFeedData, STATUS_COLLECTIONS } from './statusPage';
+import { MAIL_COLLECTION } from '../adapters/mail';
 
 export interface TextResult {
   status: number;
@@ -122,7 +123,7 @@ export async function handleStatusSubscribe(req: HttpRequestLike, settings: Stat
       if (plan.write) tx.set(ref, plan.write);
       if (plan.mail) {
         const doc = plan.mail === 'confirm' ? confirmationEmail(email.email, id, links, title) : alreadySubscribedEmail(email.email, id, links, title);
-        tx.create(db().collection(STATUS_COLLECTIONS.mail).doc(`status-subscribe-${id}-${now.getTime()}`), doc);
+        tx.create(db().collection(MAIL_COLLECTION).doc(`status-subscribe-${id}-${now.getTime()}`), doc);
       }
       return plan.mail;
     });

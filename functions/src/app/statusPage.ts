@@ -20,10 +20,11 @@ import {
   type StatusSummary,
   statusReadPaths,
 } from '../domain/statusPage';
-import { type MailWrite, type PublishedUpdate, type Subscriber, type StatusLinks, subscriberEmails } from '../domain/statusSubscribers';
-import type { MailPort, StatusPagePort } from './ports';
+import { type PublishedUpdate, type Subscriber, type StatusLinks, subscriberEmails } from '../domain/statusSubscribers';
+import { createMails } from '../adapters/mail';
+import type { StatusPagePort } from './ports';
 
-export const STATUS_COLLECTIONS = { subscribers: 'statusSubscribers', mail: 'mail' } as const;
+export const STATUS_COLLECTIONS = { subscribers: 'statusSubscribers' } as const;
 
 /** Reads what applyPublicUpdate needs, inside `tx`. */
 export async function readStatusState(tx: Transaction, config: StatusConfig, publicId: string): Promise<StatusPageState> {
@@ -68,29 +69,6 @@ export async function confirmedSubscribers(pageSize = 500): Promise<Subscriber[]
   }
 }
 
-/**
- * Creates `mail` documents that do not exist yet (never overwrites one: the
- * Trigger Email extension would send it again). Returns how many were new.
- */
-export async function createMails(mails: MailWrite[]): Promise<number> {
-  if (mails.length === 0) return 0;
-  let created = 0;
-  const writer = db().bulkWriter();
-  writer.onWriteError((e) => e.code !== 6 && e.failedAttempts < 5); // 6 = ALREADY_EXISTS: sent before
-  const pending = mails.map((m) =>
-    writer.create(db().collection(STATUS_COLLECTIONS.mail).doc(m.id), m.data).then(
-      () => created++,
-      (e: { code?: number }) => {
-        if (e.code !== 6) throw e;
-      },
-    ),
-  );
-  // BulkWriter sends on close (or when a batch fills): close first, then collect each write's outcome.
-  await writer.close();
-  await Promise.all(pending);
-  return created;
-}
-
 /** One mail per confirmed subscriber for a published update (idempotent). */
 export async function queueSubscriberEmails(published: PublishedUpdate, links: StatusLinks): Promise<number> {
   const mails = subscriberEmails(published, await confirmedSubscribers(), links);
@@ -116,6 +94,3 @@ export const firestoreStatusPage: StatusPagePort = {
   publish: (input, now) => publishPublicUpdate(input, now),
   subscribers: () => confirmedSubscribers(),
 };
-
-/** The `mail` collection on Firestore. */
-export const firestoreMail: MailPort = { create: createMails };

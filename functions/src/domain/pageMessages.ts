@@ -7,6 +7,7 @@
 // Everything from outside is escaped for where it goes: XML for TwiML, HTML
 // for email, Slack mrkdwn with escapeMrkdwn; control characters are dropped
 // from SMS and speech. A drill says [DRILL] in every message.
+import type { MailDoc } from './mail';
 import { escapeHtml, escapeXml } from './markup';
 import { type Channel } from './notificationRules';
 import { consoleLink } from './slack/messages';
@@ -76,17 +77,13 @@ export function smsSegments(text: string): { encoding: 'GSM-7' | 'UCS-2'; segmen
 // ---------------------------------------------------------------------------
 // Email (the Trigger Email extension's `mail` documents)
 
-export interface MailDocument {
-  to: string;
-  message: { subject: string; text: string; html: string };
-}
 
 /** Only http(s) links become links; anything else would be a script or a trap. */
 function httpUrl(url: string): string | null {
   return /^https?:\/\/[^\s<>"']+$/i.test(url) ? url : null;
 }
 
-export function pageEmail(c: PageContent & { to: string }): MailDocument {
+export function pageEmail(c: PageContent & { to: string }): MailDoc {
   const i = c.incident;
   const title = plainLine(i.title);
   const console = consoleLink(c.consoleUrl, i.id);

@@ -9,6 +9,7 @@
 // one document and the rate limit holds per address. Links carry a token signed
 // with STATUS_LINK_SECRET (HMAC-SHA256): `confirm` ones expire, `unsubscribe`
 // ones do not (an old mail's link must keep working).
+import type { MailDoc, MailWrite } from './mail';
 import { escapeHtml } from './markup';
 import { createHmac } from 'node:crypto';
 import { safeEqual } from './auth';
@@ -47,17 +48,6 @@ export interface Subscriber {
   status?: SubscriberStatus;
 }
 
-/** The Trigger Email extension's document (contract §10). */
-export interface MailDoc {
-  to: string;
-  message: { subject: string; text: string; html: string; headers?: Record<string, string> };
-}
-
-/** A mail document with the id to create it under (create, never set: a rewrite would send it again). */
-export interface MailWrite {
-  id: string;
-  data: MailDoc;
-}
 
 // ---- addresses -----------------------------------------------------------------
 

@@ -7,7 +7,7 @@
 import { stableId } from '../hash';
 import { COMPONENT_STATUS_LABELS, type ComponentStatus } from '../statusPage';
 import { escapeHtml } from '../markup';
-import type { MailWrite } from '../statusSubscribers';
+import type { MailWrite } from '../mail';
 import { type Effect, type Incident, type Severity } from '../types';
 import { duration, link, plural, safe, slackDate, utcText } from './format';
 import { consoleLink, LIMITS, type SlackBlock, type SlackMessage } from './messages';
