@@ -468,18 +468,18 @@ if (!quick) {
     const drainStep = (steps) => steps.filter((st) => st.pass && st.handledPerSecond).reduce((best, st) => (best && best.handledPerSecond >= st.handledPerSecond ? best : st), null);
     // A step handled at (nearly) its publish rate only says the system can drain at least that fast.
     const keptPace = (st) => Boolean(st && st.handledPerSecond >= 0.9 * st.rate);
-    figures.drainAlertsPerSecond = drainStep(p.ramp)?.handledPerSecond ?? null;
-    figures.floorDrainAlertsPerSecond = drainStep(f.ramp)?.handledPerSecond ?? null;
-    figures.drainIsLowerBound = keptPace(drainStep(p.ramp));
-    figures.floorDrainIsLowerBound = keptPace(drainStep(f.ramp));
-    figures.floorToPipelineDrainRatio = figures.drainAlertsPerSecond && figures.floorDrainAlertsPerSecond ? Number((figures.floorDrainAlertsPerSecond / figures.drainAlertsPerSecond).toFixed(2)) : null;
+    const [pDrain, fDrain] = [drainStep(p.ramp), drainStep(f.ramp)];
+    figures.drainAlertsPerSecond = pDrain?.handledPerSecond ?? null;
+    figures.floorDrainAlertsPerSecond = fDrain?.handledPerSecond ?? null;
+    figures.drainIsLowerBound = keptPace(pDrain);
+    figures.floorDrainIsLowerBound = keptPace(fDrain);
+    figures.floorToPipelineDrainRatio = floorRatio(figures.floorDrainAlertsPerSecond, figures.drainAlertsPerSecond);
     notes.push(
       `drainAlertsPerSecond / floorDrainAlertsPerSecond: the fastest a step that passed was handled (its ${rampMessages} messages / seconds from its first publish until settled): ${figures.drainAlertsPerSecond} vs ${figures.floorDrainAlertsPerSecond} msg/s (×${figures.floorToPipelineDrainRatio}). ` +
         `A step passes when the counts settle within 5 s of its last message, so at r/s it passes whenever the drain is at least ${rampMessages}·r/(${rampMessages} + 5·r), which tends to ${Math.round(rampMessages / 5)}/s as r grows: above about that drain, the capacity figure no longer tells two systems apart, and this one does. ` +
         'A drain of at least 0.9 × its step\'s rate kept pace with the publisher and is only a lower bound (the goal is then decided as for the capacity figures).',
     );
-    figures.floorToPipelineCapacityRatio =
-      figures.capacityAlertsPerSecond && figures.floorCapacityAlertsPerSecond ? Number((figures.floorCapacityAlertsPerSecond / figures.capacityAlertsPerSecond).toFixed(2)) : null;
+    figures.floorToPipelineCapacityRatio = floorRatio(figures.floorCapacityAlertsPerSecond, figures.capacityAlertsPerSecond);
     const attemptText = (s) =>
       `${s.lagSeconds === null ? `${s.unhandledMessages} of ${s.messages} messages not handled when progress stopped for 10 s` : `settled ${s.lagSeconds} s after the last message`}${s.handledPerSecond ? `, ${s.handledPerSecond}/s` : ''}`;
     const stepCpu = (suite, st) => (st.from && st.to ? cpuPer(suite, st.from, st.to, st.messages) : null);
@@ -533,6 +533,11 @@ function capacityVerdict({ cap, floorCap, capIsLowerBound, floorIsLowerBound }) 
   // The floor's figure is a lower bound: the true ratio is at least this one.
   return ok ? 'open' : 'missed';
 }
+/** floor / pipeline to two decimals, or null when either is missing. */
+function floorRatio(floor, pipeline) {
+  return floor && pipeline ? Number((floor / pipeline).toFixed(2)) : null;
+}
+
 /**
  * One capacity goal line: its verdict (capacityVerdict) and, when a figure is
  * only a lower bound, which way that leaves the ratio (`why` says what made

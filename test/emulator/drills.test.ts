@@ -14,13 +14,17 @@ import { db, FUNCTIONS, postAlert, slack, slackCallsFor, unique, waitFor } from 
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-/** Runs `npm run drill -- ...` (the script) and resolves with its output. */
-function drill(args: string[]): Promise<string> {
+/** Runs `npm run drill -- ...` (the script) and resolves with its output; `onOutput` sees the output so far as it grows. */
+function drill(args: string[], onOutput?: (out: string) => void): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'drill.mjs'), ...args], { env: process.env });
     let out = '';
-    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+    const take = (c: Buffer) => {
+      out += c.toString();
+      onOutput?.(out);
+    };
+    child.stdout.on('data', take);
+    child.stderr.on('data', take);
     child.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`drill ${args.join(' ')} exited ${code}:\n${out}`))));
   });
 }
@@ -31,28 +35,19 @@ function drill(args: string[]): Promise<string> {
  */
 function drillStarted(args: string[]): Promise<{ drillId: string; finished: Promise<string> }> {
   return new Promise((resolveStart, rejectStart) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'scripts', 'drill.mjs'), ...args], { env: process.env });
-    let out = '';
     let started = false;
-    const finished = new Promise<string>((resolve, reject) => {
-      const take = (c: Buffer) => {
-        out += c.toString();
-        const id = drillIdOf(out);
-        if (id && !started) {
-          started = true;
-          resolveStart({ drillId: id, finished });
-        }
-      };
-      child.stdout.on('data', take);
-      child.stderr.on('data', take);
-      child.on('exit', (code) => {
-        const failed = new Error(`drill ${args.join(' ')} exited ${code}:\n${out}`);
-        if (code === 0) resolve(out);
-        else reject(failed);
-        if (!started) rejectStart(failed);
-      });
+    const finished: Promise<string> = drill(args, (out) => {
+      const drillId = drillIdOf(out);
+      if (drillId && !started) {
+        started = true;
+        resolveStart({ drillId, finished });
+      }
     });
-    finished.catch(() => undefined); // seen by whoever awaits it
+    // Before the id: the start failed. After it: seen by whoever awaits `finished`.
+    finished.then(
+      () => !started && rejectStart(new Error(`drill ${args.join(' ')} printed no drill id`)),
+      (e: unknown) => !started && rejectStart(e),
+    );
   });
 }
 

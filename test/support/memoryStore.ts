@@ -111,8 +111,12 @@ export class MemoryStore implements IncidentStore, OutboxStore, NoiseStore {
   timelineOf(incidentId: string) {
     return [...(this.timelines.get(incidentId) ?? [])];
   }
+  /** The incident's alert documents, by `incidentId/alertId`. */
+  private alertEntriesOf(incidentId: string) {
+    return [...this.alerts.entries()].filter(([k]) => k.startsWith(`${incidentId}/`));
+  }
   alertsOf(incidentId: string) {
-    return [...this.alerts.entries()].filter(([k]) => k.startsWith(`${incidentId}/`)).map(([, v]) => v);
+    return this.alertEntriesOf(incidentId).map(([, v]) => v);
   }
   notificationsOf(incidentId: string) {
     return [...this.notifications.values()].filter((n) => n.incidentId === incidentId);
@@ -302,7 +306,7 @@ export class MemoryStore implements IncidentStore, OutboxStore, NoiseStore {
   }
 
   async countAlerts(incidentId: string, opts: { firingWrittenAfter?: Date } = {}) {
-    const mine = [...this.alerts].filter(([k]) => k.startsWith(`${incidentId}/`));
+    const mine = this.alertEntriesOf(incidentId);
     const firing = mine.filter(([, a]) => a.status === 'firing');
     const since = opts.firingWrittenAfter;
     const late = since ? firing.filter(([k]) => (this.alertsWrittenAt.get(k)?.getTime() ?? 0) > since.getTime()).length : 0;

@@ -44,20 +44,14 @@ export const markdownRef = (incidentId: string) => col.postmortems().doc(inciden
 
 export const newId = () => col.incidents().doc().id;
 
-/** FieldValue.arrayUnion, loaded lazily with the Firestore client. */
-export function arrayUnion(...values: unknown[]) {
-  const { FieldValue } = require('firebase-admin/firestore') as typeof import('firebase-admin/firestore');
-  return FieldValue.arrayUnion(...values);
-}
+/** FieldValue, loaded lazily with the Firestore client. */
+const fieldValue = () => (require('firebase-admin/firestore') as typeof import('firebase-admin/firestore')).FieldValue;
 
-/** FieldValue.increment, loaded lazily with the Firestore client. */
-export function increment(n: number) {
-  const { FieldValue } = require('firebase-admin/firestore') as typeof import('firebase-admin/firestore');
-  return FieldValue.increment(n);
-}
+/** FieldValue.arrayUnion. */
+export const arrayUnion = (...values: unknown[]) => fieldValue().arrayUnion(...values);
 
-/** FieldValue.serverTimestamp, loaded lazily with the Firestore client: the commit's own time. */
-export function serverTime() {
-  const { FieldValue } = require('firebase-admin/firestore') as typeof import('firebase-admin/firestore');
-  return FieldValue.serverTimestamp();
-}
+/** FieldValue.increment. */
+export const increment = (n: number) => fieldValue().increment(n);
+
+/** FieldValue.serverTimestamp: the commit's own time. */
+export const serverTime = () => fieldValue().serverTimestamp();

@@ -77,7 +77,6 @@ export function smsSegments(text: string): { encoding: 'GSM-7' | 'UCS-2'; segmen
 // ---------------------------------------------------------------------------
 // Email (the Trigger Email extension's `mail` documents)
 
-
 /** Only http(s) links become links; anything else would be a script or a trap. */
 function httpUrl(url: string): string | null {
   return /^https?:\/\/[^\s<>"']+$/i.test(url) ? url : null;

@@ -48,7 +48,6 @@ export interface Subscriber {
   status?: SubscriberStatus;
 }
 
-
 // ---- addresses -----------------------------------------------------------------
 
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$/;
